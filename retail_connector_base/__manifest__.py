@@ -1,0 +1,45 @@
+{
+    "name": "Retail Connector",
+    "summary": "Connect WooCommerce stores, marketplaces, returns platforms and store "
+    "POS systems to sales, inventory and invoicing",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "website": "https://github.com/retail-connector/retail-connector",
+    "author": "Retail Connector",
+    "maintainers": ["retail-connector"],
+    "license": "LGPL-3",
+    "development_status": "Beta",
+    "application": True,
+    "depends": [
+        "mail",
+        "sale_stock",
+        "stock_delivery",
+        "queue_job",
+    ],
+    "external_dependencies": {"python": ["requests", "cryptography"]},
+    "data": [
+        "security/retail_connector_security.xml",
+        "security/ir.model.access.csv",
+        "data/queue_job_data.xml",
+        "data/queue_job_export_data.xml",
+        "data/ir_cron_data.xml",
+        "data/retail_connector_data.xml",
+        "views/retail_exchange_views.xml",
+        "views/retail_backend_views.xml",
+        "views/retail_mapping_views.xml",
+        "views/retail_binding_views.xml",
+        "views/sale_order_views.xml",
+        "views/product_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "views/retail_connector_menus.xml",
+    ],
+    "demo": [
+        "demo/retail_connector_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "retail_connector_base/static/tests/tours/*.js",
+        ],
+    },
+}

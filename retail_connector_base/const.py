@@ -1,0 +1,62 @@
+"""Constants shared by the base addon and every channel addon."""
+
+# Connection life cycle. A paused connection still stores inbound events; they
+# are processed once it is resumed.
+BACKEND_STATES = [
+    ("draft", "Draft"),
+    ("active", "Active"),
+    ("paused", "Paused"),
+]
+
+# Exchange life cycle. "received" is stored but not queued (paused connection),
+# "queued" has a pending job, "done" produced its Odoo record (or had nothing to
+# change), "failed" waits for a retry, "ignored" was dismissed by a person.
+EXCHANGE_STATES = [
+    ("received", "Received"),
+    ("queued", "Queued"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("ignored", "Ignored"),
+]
+EXCHANGE_OPEN_STATES = ("received", "queued")
+
+ERROR_CATEGORIES = [
+    ("technical", "Technical"),
+    ("business", "Business"),
+]
+
+DIRECTIONS = [
+    ("inbound", "Inbound"),
+    ("outbound", "Outbound"),
+]
+
+# Topics of the generic channel (canonical events signed like Stripe).
+GENERIC_SIGNATURE_HEADER = "X-Retail-Signature"
+GENERIC_SIGNATURE_TOLERANCE = 300
+GENERIC_OUTBOUND_TOPICS = ("stock.updated", "order.shipped")
+
+# queue_job channels (declared in data/queue_job_data.xml).
+JOB_CHANNEL_INBOUND = "root.retail.inbound"
+JOB_CHANNEL_OUTBOUND = "root.retail.outbound"
+JOB_CHANNEL_BATCH = "root.retail.batch"
+
+# Defaults of the connection settings.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_TOTAL_TOLERANCE = 0.01
+DEFAULT_STOCK_EXPORT_DELAY = 5
+DEFAULT_MAX_RETRIES = 8
+DEFAULT_BREAKER_THRESHOLD = 5
+DEFAULT_BREAKER_COOLDOWN = 60
+DEFAULT_RATE_LIMIT = 5.0
+DEFAULT_PURGE_DAYS = 30
+STOCK_EXPORT_BATCH_SIZE = 100
+
+# Headers worth keeping on an inbound exchange (after redaction).
+STORED_HEADER_PREFIXES = ("x-", "content-type", "user-agent")
+
+# Encryption key sources.
+ENCRYPTION_KEY_OPTION = "retail_connector_encryption_key"
+ENCRYPTION_KEY_ENV = "RETAIL_CONNECTOR_ENCRYPTION_KEY"
+
+# Fields blanked by `odoo-bin neutralize`.
+SENSITIVE_SECRET_NAMES = ("webhook_secret",)

@@ -1,0 +1,57 @@
+import logging
+import time
+
+from odoo import http
+from odoo.http import request
+
+from ..services.errors import WebhookRejected
+from ..tools.inbound import MalformedPayload
+
+_logger = logging.getLogger(__name__)
+
+
+def _answer(http_status, **body):
+    return request.make_json_response(body, status=http_status)
+
+
+class RetailWebhookController(http.Controller):
+    """Durable webhook inbox: verify, store once, queue, answer."""
+
+    @http.route(
+        "/retail/webhook/<string:token>",
+        type="http",
+        methods=["POST"],
+        auth="public",
+        csrf=False,
+        save_session=False,
+    )
+    def retail_webhook(self, token, **form):
+        backend = request.env["retail.backend"]._find_by_webhook_token(token)
+        if not backend:
+            return _answer(404, status="error", reason="unknown webhook address")
+        httprequest = request.httprequest
+        limit = backend.max_body_bytes or 1024 * 1024
+        if (httprequest.content_length or 0) > limit:
+            return _answer(
+                413, status="error", reason=f"body larger than {limit} bytes"
+            )
+        raw_body = httprequest.get_data(cache=True)
+        if len(raw_body) > limit:
+            return _answer(
+                413, status="error", reason=f"body larger than {limit} bytes"
+            )
+        headers = httprequest.headers
+        try:
+            backend._webhook_verify(headers, raw_body, time.time())
+            event = backend._webhook_parse(headers, raw_body, form)
+        except WebhookRejected as exc:
+            _logger.info(
+                "Webhook refused for connection %s: %s", backend.id, exc.reason
+            )
+            return _answer(exc.status, status="error", reason=exc.reason)
+        except MalformedPayload as exc:
+            return _answer(400, status="error", reason=str(exc))
+        if event.is_ping:
+            return _answer(200, status="pong")
+        outcome = backend._webhook_store(event, headers, raw_body)
+        return _answer(200, status=outcome)

@@ -1,0 +1,150 @@
+"""Credit notes of channel orders: refunded on the channel, exactly once.
+
+A posted credit note of a channel order queues a refund export; the channel's
+refund id is then stored on it, and a unique index on (connection, refund id)
+makes sure a channel refund is never turned into a second credit note, nor a
+credit note refunded twice.
+"""
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from .. import const
+from ..services.locks import lock_or_retry
+from ..tools import http_client
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    retail_backend_id = fields.Many2one(
+        "retail.backend",
+        string="Channel Connection",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    retail_external_refund_id = fields.Char(
+        string="Channel Refund ID",
+        readonly=True,
+        copy=False,
+        help="Id of the refund on the channel: set once the credit note was "
+        "refunded there, or when it was created from the channel's refund.",
+    )
+    retail_refund_exportable = fields.Boolean(
+        compute="_compute_retail_refund_exportable"
+    )
+
+    _sql_constraints = [
+        (
+            "retail_refund_uniq",
+            "unique(retail_backend_id, retail_external_refund_id)",
+            "A channel refund is one credit note per connection.",
+        ),
+    ]
+
+    def _compute_retail_refund_exportable(self):
+        for move in self:
+            move.retail_refund_exportable = bool(
+                move.move_type == "out_refund"
+                and move.state == "posted"
+                and not move.retail_external_refund_id
+                and move._retail_channel_order()
+            )
+
+    def _retail_channel_order(self):
+        """The channel sale order this credit note refunds (or an empty one)."""
+        self.ensure_one()
+        orders = (
+            self.invoice_line_ids.sale_line_ids.order_id
+            | self.reversed_entry_id.invoice_line_ids.sale_line_ids.order_id
+        )
+        return orders.filtered("retail_backend_id")[:1]
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._retail_enqueue_refund_exports()
+        return posted
+
+    def _retail_enqueue_refund_exports(self):
+        """Queue the channel refund of posted credit notes of channel orders."""
+        for move in self:
+            if (
+                move.move_type != "out_refund"
+                or move.state != "posted"
+                or move.retail_external_refund_id
+            ):
+                continue
+            backend = move._retail_channel_order().retail_backend_id
+            if not backend or backend.state != "active":
+                continue
+            backend.with_delay(
+                channel=const.JOB_CHANNEL_OUTBOUND,
+                identity_key=f"retail-refund-{move.id}",
+                description=_("Refund %s on the channel", move.name),
+            )._export_refund_job(move.id)
+
+    def action_retail_export_refund(self):
+        """Try the channel refund of these credit notes again (after a fix)."""
+        todo = self.filtered("retail_refund_exportable")
+        if not todo:
+            raise UserError(
+                _("Only posted credit notes of channel orders not refunded yet.")
+            )
+        todo._retail_enqueue_refund_exports()
+        return True
+
+
+class RetailBackend(models.Model):
+    _inherit = "retail.backend"
+
+    def _export_refund_job(self, move_id):
+        """Job: refund a posted credit note on its order's channel."""
+        self.ensure_one()
+        move = self.env["account.move"].browse(move_id).exists()
+        if not move or move.state != "posted" or move.move_type != "out_refund":
+            return _("Nothing to do: the credit note is not posted.")
+        if move.retail_external_refund_id:
+            return _(
+                "Nothing to do: already refunded on the channel (%s).",
+                move.retail_external_refund_id,
+            )
+        order = move._retail_channel_order()
+        if order.retail_backend_id != self:
+            return _("Nothing to do: the credit note is not for this connection.")
+        # The same lock as the processor of the channel's refunds: the refund
+        # created here comes back in the channel's order events, and must be
+        # recognised as this credit note, not become a second one.
+        lock_or_retry(self.env, self.id, "refund", order.retail_external_id)
+        try:
+            external_id = self._export_refund(move)
+        except http_client.ChannelHttpError as exc:
+            if exc.retryable:
+                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+            return self._retail_refused(move, exc)
+        except UserError as exc:
+            return self._retail_refused(move, exc)
+        if not external_id:
+            return _("Nothing to send for this channel.")
+        move.write(
+            {"retail_backend_id": self.id, "retail_external_refund_id": external_id}
+        )
+        message = _(
+            "Refunded on %(backend)s (refund %(refund)s).",
+            backend=self.name,
+            refund=external_id,
+        )
+        move.message_post(body=message)
+        return message
+
+    def _export_refund(self, move):
+        """Refund credit note `move` on the channel (hook).
+
+        Return the channel's refund id, or None when the channel takes no
+        refunds (the generic channel does not).
+        """
+        self.ensure_one()
+        return None

@@ -1,0 +1,271 @@
+"""Apply a canonical Order to Odoo: exactly one sale order per channel order,
+converging to the channel's latest state whatever the delivery order."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from odoo import _
+from odoo.tools import float_compare, float_round
+
+from ..tools import canonical
+from .errors import RetailBusinessError, RetailStaleEventError
+from .locks import lock_or_retry
+from .partner_resolver import PartnerResolver
+from .product_resolver import ProductResolver
+from .registry import register
+from .tax_resolver import TaxResolver
+
+CONFIRMED_STATUSES = ("confirmed", "completed")
+
+
+def line_discount_percent(quantity, unit_price, discount):
+    """Odoo's discount percentage for an amount off the whole line.
+
+    Returns (percent, exact): `exact` is False when two decimals of percentage
+    cannot reproduce the amount to the cent.
+    """
+    gross = quantity * unit_price
+    if not discount or not gross:
+        return 0.0, True
+    percent = (discount / gross * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    reproduced = (gross * (1 - percent / 100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return float(percent), reproduced == (gross - discount).quantize(Decimal("0.01"))
+
+
+@register(canonical.Order)
+class OrderProcessor:
+    """Create, update, confirm or cancel the sale order of a channel order."""
+
+    def __init__(self, env, backend):
+        self.env = env
+        self.backend = backend
+        self.products = ProductResolver(env, backend)
+        self.taxes = TaxResolver(env, backend)
+        self.SaleOrder = env["sale.order"].sudo().with_company(backend.company_id)
+
+    def apply(self, order, exchange=None):
+        """Apply `order`; return the sale order."""
+        lock_or_retry(self.env, self.backend.id, "order", order.external_id)
+        sale = self.SaleOrder.search(
+            [
+                ("retail_backend_id", "=", self.backend.id),
+                ("retail_external_id", "=", order.external_id),
+            ],
+            limit=1,
+        )
+        if sale and self._is_stale(sale, order):
+            raise RetailStaleEventError(
+                _(
+                    "Older than the update already applied (%(event)s < %(applied)s): "
+                    "nothing changed.",
+                    event=order.updated_at,
+                    applied=sale.retail_updated_at,
+                )
+            )
+        if not sale:
+            sale = self._create(order)
+        elif sale.state == "cancel" and order.status == "cancelled":
+            sale.retail_updated_at = order.updated_at
+            return sale
+        else:
+            self._update(sale, order)
+        self._check_total(sale, order)
+        self._apply_status(sale, order)
+        return sale
+
+    # ------------------------------------------------------------------
+    def _is_stale(self, sale, order):
+        return bool(
+            order.updated_at
+            and sale.retail_updated_at
+            and order.updated_at < sale.retail_updated_at
+        )
+
+    def _pricelist(self, order):
+        pricelist = self.backend.pricelist_id
+        if pricelist and pricelist.currency_id.name == order.currency:
+            return pricelist
+        pricelist = self.env["product.pricelist"].search(
+            [
+                ("currency_id.name", "=", order.currency),
+                ("company_id", "in", (False, self.backend.company_id.id)),
+            ],
+            limit=1,
+        )
+        if not pricelist:
+            raise RetailBusinessError(
+                _(
+                    "No pricelist in currency %(currency)s for company %(company)s: "
+                    "create one (or set the connection's pricelist), then press "
+                    "Retry.",
+                    currency=order.currency,
+                    company=self.backend.company_id.name,
+                )
+            )
+        return pricelist
+
+    def _header_values(self, order):
+        customer, invoice, delivery = PartnerResolver(self.env, self.backend).resolve(
+            order
+        )
+        values = {
+            "partner_id": customer.id,
+            "partner_invoice_id": invoice.id,
+            "partner_shipping_id": delivery.id,
+            "pricelist_id": self._pricelist(order).id,
+            "client_order_ref": order.name,
+            "origin": f"{self.backend.name}: {order.name}",
+            "note": order.note or False,
+            "retail_updated_at": order.updated_at,
+            "retail_channel_total": float(order.total)
+            if order.total is not None
+            else 0,
+            "retail_payment_method": order.payment.method if order.payment else False,
+            "retail_payment_reference": order.payment.reference
+            if order.payment
+            else False,
+        }
+        if order.ordered_at:
+            values["date_order"] = order.ordered_at
+        return values
+
+    def _line_commands(self, sale, order):
+        """Commands making the order lines match the channel's lines."""
+        existing = {
+            line.retail_external_line_id: line
+            for line in sale.order_line
+            if line.retail_external_line_id
+        }
+        commands, seen = [], set()
+        for index, values in enumerate(self._line_values(order)):
+            key = values["retail_external_line_id"] or f"#{index}"
+            values["retail_external_line_id"] = key
+            seen.add(key)
+            line = existing.get(key)
+            if line:
+                if line.product_id.id == values["product_id"]:
+                    # A confirmed line cannot change product; same product is
+                    # left out so the write stays legal.
+                    del values["product_id"]
+                commands.append((1, line.id, values))
+            else:
+                commands.append((0, 0, values))
+        for key, line in existing.items():
+            if key in seen:
+                continue
+            if sale.state == "sale":
+                commands.append((1, line.id, {"product_uom_qty": 0}))
+            else:
+                commands.append((2, line.id))
+        return commands
+
+    def _line_values(self, order):
+        include = order.prices_include_tax
+        for line in order.lines:
+            product = self.products.resolve(line.sku, line.name)
+            percent, exact = line_discount_percent(
+                line.quantity, line.unit_price, line.discount
+            )
+            price_unit = line.unit_price
+            if not exact:
+                # Two decimals of percentage cannot express this discount: put
+                # the net price on the line instead, keeping the total exact.
+                price_unit = (line.quantity * line.unit_price - line.discount) / (
+                    line.quantity
+                )
+                percent = 0.0
+            yield {
+                "product_id": product.id,
+                "name": line.name or product.display_name,
+                "product_uom_qty": float(line.quantity),
+                "price_unit": float(price_unit),
+                "discount": percent,
+                "tax_id": [(6, 0, self.taxes.resolve(line.tax_rate, include).ids)],
+                "retail_external_line_id": line.external_id,
+            }
+        for index, shipping in enumerate(order.shipping):
+            yield {
+                "product_id": self.backend.shipping_product_id.id,
+                "name": shipping.name or shipping.code or _("Shipping"),
+                "product_uom_qty": 1.0,
+                "price_unit": float(shipping.amount),
+                "discount": 0.0,
+                "is_delivery": True,
+                "tax_id": [(6, 0, self.taxes.resolve(shipping.tax_rate, include).ids)],
+                "retail_external_line_id": f"shipping:{shipping.code or index}",
+            }
+        for index, fee in enumerate(order.fees):
+            yield {
+                "product_id": self.backend.fee_product_id.id,
+                "name": fee.name or _("Fee"),
+                "product_uom_qty": 1.0,
+                "price_unit": float(fee.amount),
+                "discount": 0.0,
+                "tax_id": [(6, 0, self.taxes.resolve(fee.tax_rate, include).ids)],
+                "retail_external_line_id": f"fee:{index}",
+            }
+
+    def _create(self, order):
+        values = self._header_values(order)
+        values.update(
+            retail_backend_id=self.backend.id,
+            retail_external_id=order.external_id,
+            company_id=self.backend.company_id.id,
+            warehouse_id=self.backend.warehouse_id.id,
+            team_id=self.backend.team_id.id or False,
+            user_id=False,
+        )
+        sale = self.SaleOrder.with_context(tracking_disable=True).create(values)
+        sale.order_line = self._line_commands(sale, order)
+        return sale
+
+    def _update(self, sale, order):
+        values = self._header_values(order)
+        if sale.state == "sale":
+            # Addresses and pricelist of a confirmed order are settled.
+            for key in ("partner_id", "partner_invoice_id", "pricelist_id"):
+                values.pop(key)
+        if sale.state == "cancel" and order.status != "cancelled":
+            sale.action_draft()
+        sale.write(values)
+        if sale.state in ("draft", "sent", "sale"):
+            sale.order_line = self._line_commands(sale, order)
+
+    def _apply_status(self, sale, order):
+        if order.status == "cancelled":
+            if sale.state != "cancel":
+                sale.with_context(disable_cancel_warning=True)._action_cancel()
+            return
+        if (
+            order.status in CONFIRMED_STATUSES
+            and self.backend.auto_confirm
+            and sale.state in ("draft", "sent")
+        ):
+            sale.action_confirm()
+
+    def _check_total(self, sale, order):
+        if order.total is None:
+            return
+        currency = sale.currency_id
+        tolerance = self.backend.total_tolerance
+        difference = float_round(
+            abs(sale.amount_total - float(order.total)),
+            precision_rounding=currency.rounding,
+        )
+        if (
+            float_compare(difference, tolerance, precision_rounding=currency.rounding)
+            > 0
+        ):
+            raise RetailBusinessError(
+                _(
+                    "Order total mismatch: the channel says %(channel)s %(currency)s, "
+                    "Odoo computes %(odoo)s %(currency)s (difference %(diff)s, "
+                    "tolerance %(tolerance)s). Check the tax mappings and prices, "
+                    "then press Retry.",
+                    channel=f"{order.total:f}",
+                    odoo=f"{sale.amount_total:.2f}",
+                    currency=order.currency,
+                    diff=f"{difference:.2f}",
+                    tolerance=f"{tolerance:.2f}",
+                )
+            )
+        sale.retail_channel_total = float(order.total)

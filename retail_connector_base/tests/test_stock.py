@@ -1,0 +1,98 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import RetailCase, trap_jobs
+
+
+@tagged("post_install", "-at_install")
+class TestStockQuantities(RetailCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Binding = cls.env["retail.product.binding"]
+        cls.desk_binding = Binding.create(
+            {
+                "backend_id": cls.backend.id,
+                "product_id": cls.desk.id,
+                "external_id": "RC-DESK",
+                "external_sku": "RC-DESK",
+            }
+        )
+        cls.lamp_binding = Binding.create(
+            {
+                "backend_id": cls.backend.id,
+                "product_id": cls.lamp.id,
+                "external_id": "RC-LAMP",
+                "external_sku": "RC-LAMP",
+            }
+        )
+
+    def test_available_quantity_uses_buffer_and_never_goes_negative(self):
+        quantities = self.backend._get_available_quantities(self.desk | self.lamp)
+        self.assertEqual(quantities, {self.desk.id: 10, self.lamp.id: 4})
+        self.backend.stock_buffer = 5
+        quantities = self.backend._get_available_quantities(self.desk | self.lamp)
+        self.assertEqual(quantities, {self.desk.id: 5, self.lamp.id: 0})
+
+    def test_reserved_stock_is_not_offered(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Buyer"}).id,
+                "order_line": [
+                    Command.create({"product_id": self.desk.id, "product_uom_qty": 3})
+                ],
+            }
+        )
+        order.action_confirm()
+        quantities = self.backend._get_available_quantities(self.desk)
+        self.assertEqual(quantities[self.desk.id], 7)
+
+    def test_hundred_moves_give_one_pending_job_per_product(self):
+        stock = self.warehouse.lot_stock_id
+        customers = self.env.ref("stock.stock_location_customers")
+        with trap_jobs() as trap:
+            for index in range(100):
+                product = self.desk if index % 2 else self.lamp
+                move = self.env["stock.move"].create(
+                    {
+                        "name": "Move",
+                        "product_id": product.id,
+                        "product_uom_qty": 1,
+                        "product_uom": product.uom_id.id,
+                        "location_id": customers.id,
+                        "location_dest_id": stock.id,
+                    }
+                )
+                move._action_confirm()
+                move.quantity = move.product_uom_qty
+                move.picked = True
+                move._action_done()
+            export_jobs = [
+                job
+                for job in trap.enqueued_jobs
+                if job.method_name == "_export_stock_job"
+            ]
+            self.assertEqual(len(export_jobs), 2)
+            self.assertEqual(
+                sorted(job.identity_key for job in export_jobs),
+                sorted(
+                    f"retail-stock-{self.backend.id}-{product.id}"
+                    for product in (self.desk, self.lamp)
+                ),
+            )
+            self.assertEqual(
+                {job.channel for job in export_jobs}, {"root.retail.outbound"}
+            )
+        self.assertTrue(self.desk_binding.stock_export_pending)
+        self.assertTrue(self.lamp_binding.stock_export_pending)
+
+    def test_no_job_for_unbound_products_or_paused_connection(self):
+        chair = self.env["product.product"].create(
+            {"name": "Chair", "default_code": "RC-CHAIR", "is_storable": True}
+        )
+        with trap_jobs() as trap:
+            self.env["retail.backend"]._notify_stock_change(chair)
+            trap.assert_jobs_count(0)
+            self.backend.action_pause()
+            self.env["retail.backend"]._notify_stock_change(self.desk)
+            trap.assert_jobs_count(0)
