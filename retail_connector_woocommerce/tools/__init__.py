@@ -1,0 +1,1 @@
+"""Pure WooCommerce code: REST client, auth, payload mappers; no Odoo, no ORM."""
