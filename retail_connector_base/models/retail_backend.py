@@ -207,10 +207,12 @@ class RetailBackend(models.Model):
     )
 
     # Health -------------------------------------------------------------
+    # Derived from the exchanges rather than written on every event: jobs of
+    # one connection run in parallel and must not all update its row.
     last_success_at = fields.Datetime(
-        string="Last Successful Sync", readonly=True, copy=False
+        string="Last Successful Sync", compute="_compute_health"
     )
-    last_error = fields.Text(readonly=True, copy=False)
+    last_error = fields.Text(compute="_compute_health")
     exchange_ids = fields.One2many("retail.exchange", "backend_id")
     orders_today_count = fields.Integer(compute="_compute_dashboard")
     exchange_waiting_count = fields.Integer(compute="_compute_dashboard")
@@ -299,6 +301,24 @@ class RetailBackend(models.Model):
             backend.stock_push_lag = (
                 int((now - oldest).total_seconds()) if oldest else 0
             )
+
+    def _compute_health(self):
+        Exchange = self.env["retail.exchange"].sudo()
+        last_done = dict(
+            Exchange._read_group(
+                [("backend_id", "in", self.ids), ("state", "=", "done")],
+                ["backend_id"],
+                ["done_at:max"],
+            )
+        )
+        for backend in self:
+            backend.last_success_at = last_done.get(backend, False)
+            failed = Exchange.search(
+                [("backend_id", "=", backend.id), ("state", "=", "failed")],
+                order="write_date desc, id desc",
+                limit=1,
+            )
+            backend.last_error = failed.error or False
 
     # ------------------------------------------------------------------
     # Credentials

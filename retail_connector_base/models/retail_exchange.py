@@ -311,8 +311,6 @@ class RetailExchange(models.Model):
         if record:
             values.update(res_model=record._name, res_id=record.id)
         self.write(values)
-        if self.direction == "inbound":
-            self.backend_id.sudo().last_success_at = values["done_at"]
 
     def _mark_failed(self, category, message):
         self.write(
@@ -323,7 +321,6 @@ class RetailExchange(models.Model):
                 "attempts": self.attempts + 1,
             }
         )
-        self.backend_id.sudo().last_error = message
         self.message_post(
             body=_(
                 "Failed (%(category)s): %(message)s", category=category, message=message
@@ -417,4 +414,4 @@ class RetailExchange(models.Model):
         )
         orphans = self.browse([row[0] for row in self.env.cr.fetchall()])
         orphans._enqueue_processing()
-        return len(orphans)
+        return orphans

@@ -67,7 +67,9 @@ class RetailBackend(models.Model):
         The job ends without raising so that the failed outbound exchange
         recorded by the channel hook stays in the exception queue.
         """
-        message = _("The channel refused it: %s", error.args[0] if error.args else error)
+        message = _(
+            "The channel refused it: %s", error.args[0] if error.args else error
+        )
         record.message_post(body=message)
         return message
 

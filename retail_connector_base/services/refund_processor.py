@@ -135,8 +135,9 @@ class RefundProcessor:
                 return line
         if refund_line.sku:
             line = lines.filtered(
-                lambda s: refund_line.sku
-                in (s.product_id.default_code, s.product_id.barcode)
+                lambda s: (
+                    refund_line.sku in (s.product_id.default_code, s.product_id.barcode)
+                )
             )[:1]
             if line:
                 return line
@@ -205,7 +206,9 @@ class RefundProcessor:
         if taxes and not all(tax.price_include for tax in taxes):
             # Taxes added on top: the line's untaxed price is what, taxed,
             # gives the missing amount.
-            rate = sum(taxes.filtered(lambda t: t.amount_type == "percent").mapped("amount"))
+            rate = sum(
+                taxes.filtered(lambda t: t.amount_type == "percent").mapped("amount")
+            )
             price = missing / (1 + rate / 100)
         name = _("Refund %s (not itemized)", refund.external_id)
         if refund.reason:

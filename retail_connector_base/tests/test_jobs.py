@@ -47,6 +47,7 @@ class TestJobs(RetailCase):
             [exchange.id],
         )
         with trap_jobs() as trap:
-            count = self.env["retail.exchange"]._requeue_orphans()
-            self.assertEqual(count, 1)
+            requeued = self.env["retail.exchange"]._requeue_orphans()
+            self.assertIn(exchange, requeued)
             trap.assert_jobs_count(1, only=exchange._process_job)
+        self.assertEqual(exchange.state, "queued")

@@ -229,11 +229,18 @@ def _error_from_json(data):
 
 
 def _declared_client_error(data):
-    """WooCommerce answers some client errors with HTTP 500 and data.status 4xx."""
-    if isinstance(data, dict) and isinstance(data.get("data"), dict):
-        status = data["data"].get("status")
-        return isinstance(status, int) and 400 <= status < 500
-    return False
+    """WooCommerce answers some client errors with HTTP 500, declaring the real
+    status in ``data``: ``{"data": {"status": 400}}`` or just ``{"data": 400}``.
+    """
+    if not isinstance(data, dict):
+        return False
+    declared = data.get("data")
+    status = declared.get("status") if isinstance(declared, dict) else declared
+    return (
+        isinstance(status, int)
+        and not isinstance(status, bool)
+        and (400 <= status < 500)
+    )
 
 
 def _auth_secrets(auth):

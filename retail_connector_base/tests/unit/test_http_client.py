@@ -411,12 +411,14 @@ def test_error_shapes_of_other_channels(channel, make_client, body, code, messag
     assert not info.value.retryable
 
 
-def test_500_declaring_a_client_error_is_not_retryable(channel, make_client):
-    # WooCommerce answers a negative refund amount with HTTP 500, data.status 400.
+@pytest.mark.parametrize("declared", [{"status": 400}, 400])
+def test_500_declaring_a_client_error_is_not_retryable(channel, make_client, declared):
+    # WooCommerce answers a negative refund amount with HTTP 500 and declares
+    # the real status in "data", as an object or as a bare number.
     body = {
         "code": "woocommerce_rest_cannot_create_order_refund",
         "message": "Invalid refund amount.",
-        "data": {"status": 400},
+        "data": declared,
     }
     channel.script("/wp-json/wc/v3/orders/1/refunds", Reply(500, body))
 
