@@ -255,17 +255,20 @@ class OrderProcessor:
             float_compare(difference, tolerance, precision_rounding=currency.rounding)
             > 0
         ):
+            channel_total = f"{order.total:f}"
+            odoo_total = "%.2f" % sale.amount_total
+            gap, allowed = "%.2f" % difference, "%.2f" % tolerance
             raise RetailBusinessError(
                 _(
                     "Order total mismatch: the channel says %(channel)s %(currency)s, "
                     "Odoo computes %(odoo)s %(currency)s (difference %(diff)s, "
                     "tolerance %(tolerance)s). Check the tax mappings and prices, "
                     "then press Retry.",
-                    channel=f"{order.total:f}",
-                    odoo=f"{sale.amount_total:.2f}",
+                    channel=channel_total,
+                    odoo=odoo_total,
                     currency=order.currency,
-                    diff=f"{difference:.2f}",
-                    tolerance=f"{tolerance:.2f}",
+                    diff=gap,
+                    tolerance=allowed,
                 )
             )
         sale.retail_channel_total = float(order.total)

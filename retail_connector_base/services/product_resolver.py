@@ -19,13 +19,14 @@ class ProductResolver:
             return self._cache[sku]
         product = self._find(sku)
         if not product:
+            described = " (%s)" % name if name else ""
             raise RetailBusinessError(
                 _(
                     "Unknown SKU “%(sku)s”%(name)s: create a product with this "
                     "internal reference or barcode, or add a SKU mapping, then "
                     "press Retry.",
                     sku=sku,
-                    name=f" ({name})" if name else "",
+                    name=described,
                 )
             )
         self._cache[sku] = product

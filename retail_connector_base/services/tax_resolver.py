@@ -43,12 +43,13 @@ class TaxResolver:
                     return mapping.tax_id
         if rate == 0:
             return self.env["account.tax"]
+        shown_rate = f"{rate.normalize():f}"
         raise RetailBusinessError(
             _(
                 "No tax mapping for %(rate)s %% (prices %(mode)s tax) in company "
                 "%(company)s: add one under Retail Connector › Mappings › Taxes, "
                 "then press Retry.",
-                rate=f"{rate.normalize():f}",
+                rate=shown_rate,
                 mode=_("including") if price_include else _("excluding"),
                 company=self.backend.company_id.name,
             )
