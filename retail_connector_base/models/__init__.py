@@ -10,5 +10,5 @@ from . import product_product
 from . import res_partner
 from . import stock_move
 from . import stock_picking
-from . import sale_order_cancel
+from . import retail_backend_export
 from . import account_move

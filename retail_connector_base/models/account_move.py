@@ -1,19 +1,15 @@
 """Credit notes of channel orders: refunded on the channel, exactly once.
 
-A posted credit note of a channel order queues a refund export; the channel's
-refund id is then stored on it, and a unique index on (connection, refund id)
-makes sure a channel refund is never turned into a second credit note, nor a
-credit note refunded twice.
+A posted credit note of a channel order queues a refund export (see
+retail_backend_export.py); the channel's refund id is then stored on it, and a
+unique index on (connection, refund id) makes sure a channel refund is never
+turned into a second credit note, nor a credit note refunded twice.
 """
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from .. import const
-from ..services.locks import lock_or_retry
-from ..tools import http_client
 
 
 class AccountMove(models.Model):
@@ -96,55 +92,3 @@ class AccountMove(models.Model):
             )
         todo._retail_enqueue_refund_exports()
         return True
-
-
-class RetailBackend(models.Model):
-    _inherit = "retail.backend"
-
-    def _export_refund_job(self, move_id):
-        """Job: refund a posted credit note on its order's channel."""
-        self.ensure_one()
-        move = self.env["account.move"].browse(move_id).exists()
-        if not move or move.state != "posted" or move.move_type != "out_refund":
-            return _("Nothing to do: the credit note is not posted.")
-        if move.retail_external_refund_id:
-            return _(
-                "Nothing to do: already refunded on the channel (%s).",
-                move.retail_external_refund_id,
-            )
-        order = move._retail_channel_order()
-        if order.retail_backend_id != self:
-            return _("Nothing to do: the credit note is not for this connection.")
-        # The same lock as the processor of the channel's refunds: the refund
-        # created here comes back in the channel's order events, and must be
-        # recognised as this credit note, not become a second one.
-        lock_or_retry(self.env, self.id, "refund", order.retail_external_id)
-        try:
-            external_id = self._export_refund(move)
-        except http_client.ChannelHttpError as exc:
-            if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
-            return self._retail_refused(move, exc)
-        except UserError as exc:
-            return self._retail_refused(move, exc)
-        if not external_id:
-            return _("Nothing to send for this channel.")
-        move.write(
-            {"retail_backend_id": self.id, "retail_external_refund_id": external_id}
-        )
-        message = _(
-            "Refunded on %(backend)s (refund %(refund)s).",
-            backend=self.name,
-            refund=external_id,
-        )
-        move.message_post(body=message)
-        return message
-
-    def _export_refund(self, move):
-        """Refund credit note `move` on the channel (hook).
-
-        Return the channel's refund id, or None when the channel takes no
-        refunds (the generic channel does not).
-        """
-        self.ensure_one()
-        return None

@@ -548,13 +548,16 @@ class RetailBackend(models.Model):
     def _process_inbound_exchange(self, exchange):
         """Map the exchange and apply it to Odoo; return the record produced."""
         self.ensure_one()
-        mapped = self._map_inbound(exchange)
+        # What the channel did itself (a cancellation, say) must not be
+        # exported back to it: see sale.order._action_cancel.
+        backend = self.with_context(retail_from_channel=True)
+        mapped = backend._map_inbound(exchange)
         if mapped is None:
             return None
         records = mapped if isinstance(mapped, list | tuple) else [mapped]
         result = None
         for record in records:
-            processor = registry.processor_for(record)(self.env, self)
+            processor = registry.processor_for(record)(backend.env, backend)
             result = processor.apply(record, exchange) or result
         return result
 
@@ -648,6 +651,38 @@ class RetailBackend(models.Model):
             )
         self.invalidate_recordset(
             ["circuit_state", "circuit_failures", "circuit_opened_at"]
+        )
+
+    def _circuit_open_now(self):
+        """Whether the breaker is open or half-open, as last stored by anyone.
+
+        Read in a cursor of its own: the breaker is written outside the job's
+        transaction (see _store_breaker_state), whose snapshot cannot see it.
+        """
+        self.ensure_one()
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL("SELECT circuit_state FROM retail_backend WHERE id=%s", self.id)
+            )
+            row = cr.fetchone()
+        stored = row[0] if row else self.circuit_state
+        return (stored or circuit_breaker.CLOSED) != circuit_breaker.CLOSED
+
+    def _retry_later(self, error):
+        """The RetryableJobError that postpones a job after `error` (retryable).
+
+        While the circuit breaker is open the channel is known to be down: a
+        call it refused, or a failed trial call of a half-open circuit, does
+        not use up one of the job's retries. Otherwise a long outage would
+        exhaust them, and what waited would not be sent after recovery.
+        Failures with the circuit closed count as usual, so a call that keeps
+        failing on its own still ends as a failed job.
+        """
+        outage = isinstance(error, http_client.CircuitOpenError) or (
+            self._circuit_open_now()
+        )
+        return RetryableJobError(
+            str(error), seconds=error.retry_after, ignore_retry=outage
         )
 
     def _http_client(self, base_url, **kwargs):
@@ -846,7 +881,7 @@ class RetailBackend(models.Model):
             return self._export_shipment(picking)
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                raise self._retry_later(exc) from exc
             raise UserError(str(exc)) from exc
 
     def _export_shipment(self, picking):

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import _, fields, models
+
+from .. import const
 
 
 class SaleOrder(models.Model):
@@ -59,6 +61,26 @@ class SaleOrder(models.Model):
                 exchanges = self.env["retail.exchange"]
             order.retail_exchange_ids = exchanges
             order.retail_exchange_count = len(exchanges)
+
+    def _action_cancel(self):
+        result = super()._action_cancel()
+        # Cancellations the channel made itself arrive as events and are
+        # applied with this context key: they are never sent back.
+        if not self.env.context.get("retail_from_channel"):
+            self._retail_enqueue_cancel_exports()
+        return result
+
+    def _retail_enqueue_cancel_exports(self):
+        """Queue one job per cancelled channel order telling its channel."""
+        for order in self:
+            backend = order.retail_backend_id
+            if order.state != "cancel" or not backend or backend.state != "active":
+                continue
+            backend.with_delay(
+                channel=const.JOB_CHANNEL_OUTBOUND,
+                identity_key=f"retail-cancel-{order.id}",
+                description=_("Cancel %s on the channel", order.name),
+            )._export_order_cancel_job(order.id)
 
     def action_view_retail_exchanges(self):
         self.ensure_one()

@@ -1,9 +1,10 @@
 """Apply a canonical Refund to Odoo: exactly one credit note per channel refund.
 
 The credit note refunds the order's invoice (the order is invoiced first when
-its invoicing policy allows it), line by line where the channel says which
-lines it refunds; what the lines do not explain (shipping, a plain amount)
-becomes one adjustment line so the credit note totals the refunded amount.
+its invoicing policy allows it): line by line where the channel says which
+lines it refunds, every invoice line for an unitemized refund of the whole
+invoice; what the lines do not explain (shipping, a partial plain amount)
+becomes one adjustment line so that the credit note totals the refund.
 """
 
 from decimal import Decimal
@@ -151,7 +152,41 @@ class RefundProcessor:
             )
         )
 
-    def _credit_note_values(self, sale, invoice, refund):
+    def _refunds_whole_invoice(self, invoice, refund):
+        """An unitemized refund of everything the invoice billed."""
+        if refund.lines:
+            return False
+        credited = invoice.reversal_move_ids.filtered(lambda m: m.state == "posted")
+        return not credited and (
+            float_compare(
+                abs(float(refund.amount) - invoice.amount_total),
+                self.backend.total_tolerance,
+                precision_rounding=invoice.currency_id.rounding,
+            )
+            <= 0
+        )
+
+    def _whole_invoice_lines(self, invoice):
+        """Credit every line of the invoice, linked to its order lines."""
+        return [
+            Command.create(
+                {
+                    "product_id": line.product_id.id,
+                    "name": line.name,
+                    "quantity": line.quantity,
+                    "product_uom_id": line.product_uom_id.id,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                    "tax_ids": [Command.set(line.tax_ids.ids)],
+                    "sale_line_ids": [Command.set(line.sale_line_ids.ids)],
+                }
+            )
+            for line in invoice.invoice_line_ids
+            if line.display_type == "product"
+        ]
+
+    def _refund_lines(self, sale, refund):
+        """One credit line per refunded order line, in the order's tax mode."""
         lines = []
         for refund_line in refund.lines:
             sale_line = self._sale_line(sale, refund_line)
@@ -169,6 +204,15 @@ class RefundProcessor:
                     }
                 )
             )
+        return lines
+
+    def _credit_note_values(self, sale, invoice, refund):
+        if self._refunds_whole_invoice(invoice, refund):
+            # A refund of everything (a store order set to refunded) credits
+            # the invoice line by line, so the order's quantities follow.
+            lines = self._whole_invoice_lines(invoice)
+        else:
+            lines = self._refund_lines(sale, refund)
         reference = _("Channel refund %s", refund.external_id)
         if refund.reason:
             reference = f"{reference}: {refund.reason}"

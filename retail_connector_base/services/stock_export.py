@@ -12,8 +12,6 @@ from datetime import timedelta
 from odoo import _, fields
 from odoo.tools import SQL
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from .. import const
 from ..tools import http_client
 
@@ -94,7 +92,12 @@ class StockExporter:
             )
         )
         unchanged.write({"stock_export_pending": False, "stock_pending_since": False})
-        todo = bindings - unchanged
+        # Variations of one parent go out together: channels take them through
+        # one batch endpoint per parent, so grouping keeps the request count
+        # close to one per hundred items.
+        todo = (bindings - unchanged).sorted(
+            lambda b: (b.external_parent_id or "", b.id)
+        )
         pushed = failed = 0
         for batch in chunked(list(todo), const.STOCK_EXPORT_BATCH_SIZE):
             items = [(binding, quantities[binding.product_id.id]) for binding in batch]
@@ -104,7 +107,7 @@ class StockExporter:
                 if exc.retryable:
                     # Nothing is lost: the bindings stay pending and the job
                     # retries later (after the circuit breaker's cool-down).
-                    raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                    raise backend._retry_later(exc) from exc
                 errors = {binding.id: str(exc) for binding, _qty in items}
             for binding, qty in items:
                 error = errors.get(binding.id)

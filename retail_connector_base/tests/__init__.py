@@ -5,3 +5,4 @@ from . import test_webhook
 from . import test_jobs
 from . import test_outbound
 from . import test_tour
+from . import test_breaker_retries

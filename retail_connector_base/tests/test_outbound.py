@@ -130,6 +130,28 @@ class TestGenericOutbound(RetailCase):
             ["RC-DESK", "RC-LAMP"],
         )
 
+    def test_cancelling_in_odoo_cancels_on_the_channel_once(self):
+        self.process(make_order_data())
+        sale = self.sale_orders()
+        with trap_jobs() as trap:
+            sale._action_cancel()
+            trap.assert_enqueued_job(
+                self.backend._export_order_cancel_job,
+                args=(sale.id,),
+                properties={"channel": "root.retail.outbound"},
+            )
+        self.backend._export_order_cancel_job(sale.id)
+        (pushed,) = self.receiver.events("order.cancelled")
+        self.assertEqual(pushed["data"]["external_id"], "1001")
+
+    def test_cancellation_from_the_channel_is_not_sent_back(self):
+        self.process(make_order_data())
+        with trap_jobs() as trap:
+            cancelled = make_order_data(updated_at="2026-11-25T12:00:00Z")
+            self.process(cancelled, topic="order.cancelled")
+            trap.assert_jobs_count(0, only=self.backend._export_order_cancel_job)
+        self.assertEqual(self.sale_orders().state, "cancel")
+
     def test_test_connection_reports_the_answer(self):
         action = self.backend.action_test_connection()
         self.assertEqual(action["params"]["type"], "success")
