@@ -1,0 +1,3 @@
+from . import test_inbound
+from . import test_outbound
+from . import test_store_flow

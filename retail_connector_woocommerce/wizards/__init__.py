@@ -1,0 +1,2 @@
+from . import retail_woocommerce_import_wizard
+from . import retail_woocommerce_publish_wizard
