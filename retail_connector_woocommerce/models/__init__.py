@@ -2,6 +2,11 @@ from . import retail_woocommerce_status_mapping
 from . import retail_woocommerce_webhook
 from . import retail_woocommerce_catalog_item
 from . import retail_backend
+from . import retail_backend_webhook
+from . import retail_backend_import
+from . import retail_backend_catalog
+from . import retail_backend_stock_price
+from . import retail_backend_fulfilment
 from . import retail_product_binding
 from . import product_template
 from . import product_template_attribute_value

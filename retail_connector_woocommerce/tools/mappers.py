@@ -17,6 +17,7 @@ from . import const
 _ZERO = Decimal(0)
 _UNIT_PRICE_STEP = Decimal("0.000001")
 _RATE_STEP = Decimal("0.0001")
+_CENT = Decimal("0.01")
 _PING_BODY = re.compile(rb"\s*webhook_id=\d+\s*")
 _CanonicalError = canonical.CanonicalError
 
@@ -59,6 +60,16 @@ def _unit_price(gross: Decimal, quantity: Decimal) -> Decimal:
     if unit.as_tuple().exponent < -6:
         unit = unit.quantize(_UNIT_PRICE_STEP, rounding=ROUND_HALF_UP)
     return unit
+
+
+def cents(value) -> Decimal:
+    """A money value rounded half-up to the cent, as the store keeps amounts."""
+    return Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP)
+
+
+def money_text(value) -> str:
+    """A price as WooCommerce takes it: a string with two decimals."""
+    return format(cents(value), "f")
 
 
 def _header(headers: Mapping, name: str) -> str | None:
@@ -499,6 +510,18 @@ def refund_payload(
     return body
 
 
+def refundable_amount(order: dict) -> Decimal:
+    """What is left to refund on a WooCommerce order: its total minus refunds."""
+    refunded = sum(
+        (
+            abs(Decimal(str(entry.get("total") or 0)))
+            for entry in order.get("refunds") or []
+        ),
+        Decimal(0),
+    )
+    return Decimal(str(order.get("total") or 0)) - refunded
+
+
 def _split_line_refund(amount: Decimal, source, include_tax, path) -> dict:
     """``refund_total`` (untaxed) and ``refund_tax`` for one refunded line."""
     cent = Decimal("0.01")
@@ -752,6 +775,25 @@ def is_ping(raw_body: bytes, headers: Mapping) -> bool:
     return bool(_PING_BODY.fullmatch(raw_body or b""))
 
 
+def is_creation_ping(headers: Mapping, raw_body: bytes, form=None) -> bool:
+    """Whether a delivery is the store's unsigned creation ping.
+
+    Odoo parses a form body before the webhook sees it, leaving the raw
+    body empty: the ping is then recognised by its form content type, the
+    absence of any delivery header and (when known) its ``webhook_id``.
+    """
+    if is_ping(raw_body, headers):
+        return True
+    if raw_body or any(
+        headers.get(name) for name in (const.HEADER_TOPIC, const.HEADER_SIGNATURE)
+    ):
+        return False
+    content_type = (headers.get("Content-Type") or "").lower()
+    return content_type.startswith("application/x-www-form-urlencoded") and (
+        form is None or "webhook_id" in form
+    )
+
+
 def ping_webhook_id(raw_body: bytes) -> int | None:
     """The webhook id announced by a ping body, if it is one."""
     values = parse_qs((raw_body or b"").decode("ascii", "replace")).get("webhook_id")
@@ -793,3 +835,14 @@ def webhook_dedup_key(headers: Mapping, payload: dict) -> str:
     payload = payload if isinstance(payload, dict) else {}
     modified = _text(payload.get("date_modified_gmt") or payload.get("date_modified"))
     return f"{delivery_id}:{_text(payload.get('id'))}:{modified}"[:255]
+
+
+def modified_at(payload: dict):
+    """The resource's modification time (naive UTC datetime), or None."""
+    try:
+        return canonical.parse_datetime(
+            payload.get("date_modified_gmt") or payload.get("date_modified"),
+            "date_modified_gmt",
+        )
+    except canonical.CanonicalError:
+        return None

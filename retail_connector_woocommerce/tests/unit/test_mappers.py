@@ -331,6 +331,19 @@ def test_stock_items_grouped_per_batch_endpoint():
 # --- refunds to the store -------------------------------------------------------
 
 
+def test_money_is_sent_with_two_decimals_rounded_half_up():
+    assert mappers.money_text(12.5) == "12.50"
+    assert mappers.money_text(Decimal("0.125")) == "0.13"
+    assert mappers.money_text(7) == "7.00"
+    assert mappers.cents(2.675) == Decimal("2.68")
+
+
+def test_refundable_amount_subtracts_the_refunds_already_made(refunded_order):
+    assert mappers.refundable_amount(refunded_order) == Decimal("217.80")
+    assert mappers.refundable_amount({"total": "10.00"}) == Decimal("10.00")
+    assert mappers.refundable_amount({}) == Decimal(0)
+
+
 def test_refund_payload_amount_reason_and_flags():
     assert mappers.refund_payload(
         Decimal("12.5"), "Late delivery", api_refund=False, api_restock=False

@@ -4,6 +4,7 @@ import base64
 import json
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,26 @@ def test_ping_is_recognised_and_not_a_delivery(raw_body, headers):
     assert not mappers.is_ping(b"webhook_id=14", headers)
     assert not mappers.is_ping(b'{"webhook_id": 14}', ping_headers)
     assert not mappers.is_ping(b"webhook_id=14&x=1", ping_headers)
+
+
+def test_creation_ping_recognised_after_odoo_parsed_the_form(raw_body, headers):
+    form_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    # Odoo consumed the form body: only the content type and the form remain.
+    assert mappers.is_creation_ping(form_headers, b"", {"webhook_id": "14"})
+    assert mappers.is_creation_ping(form_headers, b"")
+    assert mappers.is_creation_ping(form_headers, b"webhook_id=14")
+    assert not mappers.is_creation_ping(form_headers, b"", {"other": "1"})
+    assert not mappers.is_creation_ping(headers, b"")
+    assert not mappers.is_creation_ping(headers, raw_body)
+    assert not mappers.is_creation_ping({"Content-Type": "application/json"}, b"")
+
+
+def test_modified_at_reads_the_gmt_date_and_tolerates_garbage():
+    assert mappers.modified_at(
+        {"date_modified_gmt": "2024-05-02T10:15:00", "date_modified": "x"}
+    ) == datetime(2024, 5, 2, 10, 15)
+    assert mappers.modified_at({"date_modified": "not a date"}) is None
+    assert mappers.modified_at({}) is None
 
 
 def test_parse_delivery(raw_body, headers):

@@ -1,0 +1,245 @@
+"""Stock levels and prices pushed to WooCommerce through its batch endpoints."""
+
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.retail_connector_base import const as base_const
+from odoo.addons.retail_connector_base.tools import canonical, http_client
+
+from .. import const
+from ..tools import mappers
+
+
+class RetailBackend(models.Model):
+    # One file per job on the same model; Odoo merges them at load time.
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    # ------------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------------
+    def _export_stock(self, items):
+        self.ensure_one()
+        if self.channel != const.CHANNEL:
+            return super()._export_stock(items)
+        errors, levels, parents, by_item = {}, [], {}, {}
+        for binding, quantity in items:
+            if not (binding.external_id or "").isdigit():
+                errors[binding.id] = _(
+                    "Not linked to a store product: link the catalog first."
+                )
+                continue
+            levels.append(
+                canonical.StockLevel(
+                    binding.external_sku or "", int(quantity), binding.external_id
+                )
+            )
+            parents[binding.external_id] = binding.external_parent_id or ""
+            by_item[int(binding.external_id)] = binding
+        if not levels:
+            return errors
+        groups = mappers.stock_updates_by_endpoint(levels, parents)
+        client = self._woocommerce_client()
+        exchange = self._record_outbound("stock.batch", groups)
+        try:
+            refused = self._woocommerce_batch_update(client, groups, by_item)
+        except http_client.ChannelHttpError as exc:
+            exchange._mark_failed("technical", str(exc))
+            raise
+        errors.update(refused)
+        exchange._mark_done(
+            result=_(
+                "%(sent)s quantities sent, %(refused)s refused by the store.",
+                sent=len(levels),
+                refused=len(refused),
+            )
+        )
+        return errors
+
+    def _woocommerce_batch_update(self, client, groups, by_item):
+        """Send ``{parent id or "": [update items]}`` to the batch endpoints.
+
+        Returns ``{binding id: error}`` for the items the store refused. A
+        request refused as a whole (a parent product deleted from the store,
+        say) fails its own items only; an outage raises, so that the job is
+        retried and nothing is lost.
+        """
+        errors = {}
+        for parent, updates in groups.items():
+            try:
+                if parent:
+                    result = client.batch_variations(parent, update=updates)
+                else:
+                    result = client.batch_products(update=updates)
+            except http_client.ChannelHttpError as exc:
+                if exc.retryable:
+                    raise
+                for item in updates:
+                    errors[by_item[item["id"]].id] = str(exc)
+                continue
+            for error in result.errors:
+                item_id = error.item.get("id") or error.id
+                binding = by_item.get(int(item_id)) if item_id else None
+                if binding:
+                    errors[binding.id] = f"{error.message} ({error.code})"
+        return errors
+
+    # ------------------------------------------------------------------
+    # Prices
+    # ------------------------------------------------------------------
+    @api.model
+    def _notify_price_change(self, products):
+        """Schedule price pushes of `products` where prices follow changes."""
+        if not products:
+            return
+        backends = self.sudo().search(
+            [
+                ("channel", "=", const.CHANNEL),
+                ("state", "=", "active"),
+                ("woocommerce_export_prices", "=", True),
+                ("pricelist_id", "!=", False),
+            ]
+        )
+        for backend in backends:
+            backend._woocommerce_schedule_price_export(products)
+
+    @api.model
+    def _notify_pricelist_change(self, pricelists):
+        """A pricelist changed: reprice everything bound where it is used."""
+        backends = self.sudo().search(
+            [
+                ("channel", "=", const.CHANNEL),
+                ("state", "=", "active"),
+                ("woocommerce_export_prices", "=", True),
+                ("pricelist_id", "in", pricelists.ids),
+            ]
+        )
+        for backend in backends:
+            backend._woocommerce_schedule_price_export()
+
+    def action_woocommerce_push_prices(self):
+        """Push the pricelist price of every bound product now (coalesced)."""
+        self._woocommerce_check_channel()
+        for backend in self:
+            if not backend.pricelist_id:
+                raise UserError(
+                    _("Set the pricelist of “%s” to push prices.", backend.name)
+                )
+            count = backend._woocommerce_schedule_price_export(delay=0)
+        return self._woocommerce_notification(
+            _("Prices"), _("%s prices will be pushed in a moment.", count)
+        )
+
+    def _woocommerce_schedule_price_export(self, products=None, delay=None):
+        """Mark bindings' prices pending and queue the connection's price job.
+
+        One job per connection (identity key): whichever change comes first
+        queues it and later ones are pushed with it. Returns how many bindings
+        were marked.
+        """
+        self.ensure_one()
+        Binding = self.env["retail.product.binding"].sudo()
+        domain = [("backend_id", "=", self.id)]
+        if products is not None:
+            domain.append(("product_id", "in", products.ids))
+        bindings = Binding.search(domain)
+        if not bindings:
+            return 0
+        Binding.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE retail_product_binding SET woocommerce_price_pending = true"
+                " WHERE id IN %s",
+                tuple(bindings.ids),
+            )
+        )
+        bindings.invalidate_recordset(["woocommerce_price_pending"])
+        delay = self.stock_export_delay if delay is None else delay
+        self.with_delay(
+            channel=base_const.JOB_CHANNEL_OUTBOUND,
+            eta=fields.Datetime.now() + timedelta(seconds=max(0, delay)),
+            identity_key=f"retail-woo-prices-{self.id}",
+            description=_("Push prices to %s", self.name),
+        )._woocommerce_export_prices_job()
+        return len(bindings)
+
+    def _woocommerce_prices(self, products):
+        """Price of each product for the store: the pricelist's, taxes per setting."""
+        self.ensure_one()
+        pricelist = self.pricelist_id.with_company(self.company_id)
+        currency = pricelist.currency_id
+        prices = {}
+        for product in products.with_company(self.company_id):
+            price = pricelist._get_product_price(product, 1.0)
+            if self.woocommerce_price_include_tax:
+                taxes = product.taxes_id._filter_taxes_by_company(self.company_id)
+                price = taxes.compute_all(price, currency, 1.0, product=product)[
+                    "total_included"
+                ]
+            prices[product.id] = currency.round(price)
+        return prices
+
+    def _woocommerce_export_prices_job(self):
+        """Job: push the pending prices of this connection in batches."""
+        self.ensure_one()
+        if self.state != "active":
+            return _("Nothing to do: the connection is not active.")
+        Binding = self.env["retail.product.binding"].sudo()
+        Binding.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM retail_product_binding WHERE backend_id = %s"
+                " AND woocommerce_price_pending ORDER BY id FOR UPDATE SKIP LOCKED",
+                self.id,
+            )
+        )
+        bindings = Binding.browse([row[0] for row in self.env.cr.fetchall()])
+        if not bindings:
+            return _("Nothing to do: already pushed by another job.")
+        if not self.pricelist_id:
+            bindings.write({"woocommerce_price_pending": False})
+            return _("Nothing to do: the connection has no pricelist.")
+        prices = self._woocommerce_prices(bindings.product_id)
+        errors, groups, by_item = {}, {}, {}
+        for binding in bindings:
+            if not (binding.external_id or "").isdigit():
+                errors[binding.id] = _("Not linked to a store product.")
+                continue
+            item = {
+                "id": int(binding.external_id),
+                "regular_price": mappers.money_text(prices[binding.product_id.id]),
+            }
+            groups.setdefault(binding.external_parent_id or "", []).append(item)
+            by_item[item["id"]] = binding
+        client = self._woocommerce_client()
+        exchange = self._record_outbound("product.prices", groups)
+        try:
+            errors.update(self._woocommerce_batch_update(client, groups, by_item))
+        except http_client.ChannelHttpError as exc:
+            exchange._mark_failed("technical", str(exc))
+            # The claim is rolled back with the job: the prices stay pending.
+            raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+        now = fields.Datetime.now()
+        for binding in bindings:
+            error = errors.get(binding.id)
+            values = {
+                "woocommerce_price_pending": False,
+                "woocommerce_price_error": error or False,
+            }
+            if not error:
+                values.update(
+                    woocommerce_exported_price=prices[binding.product_id.id],
+                    woocommerce_price_exported_at=now,
+                )
+            binding.write(values)
+        exchange._mark_done(
+            result=_(
+                "%(sent)s prices sent, %(refused)s refused.",
+                sent=len(bindings) - len(errors),
+                refused=len(errors),
+            )
+        )
+        return exchange.result
