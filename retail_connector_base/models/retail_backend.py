@@ -406,14 +406,21 @@ class RetailBackend(models.Model):
             message = self._test_connection()
         except http_client.ChannelHttpError as exc:
             raise UserError(_("Connection failed: %s", exc)) from exc
+        return self._notification(_("Connection works"), message)
+
+    @staticmethod
+    def _notification(title, message, kind="success", sticky=False):
+        """A client action showing `message`, then reloading the form so it
+        shows what the action changed."""
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": _("Connection works"),
+                "title": title,
                 "message": message,
-                "type": "success",
-                "sticky": False,
+                "type": kind,
+                "sticky": sticky,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 

@@ -7,8 +7,6 @@ The generic jobs live here; each channel implements the hooks
 from odoo import _, models
 from odoo.exceptions import UserError
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..services.locks import lock_or_retry
 from ..tools import http_client
 
@@ -41,7 +39,7 @@ class RetailBackend(models.Model):
             result = self._export_order_cancel(order)
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                raise self._retry_later(exc) from exc
             return self._retail_refused(order, exc)
         except UserError as exc:
             return self._retail_refused(order, exc)
@@ -88,7 +86,7 @@ class RetailBackend(models.Model):
             external_id = self._export_refund(move)
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                raise self._retry_later(exc) from exc
             return self._retail_refused(move, exc)
         except UserError as exc:
             return self._retail_refused(move, exc)

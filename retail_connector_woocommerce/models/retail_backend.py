@@ -281,20 +281,6 @@ class RetailBackend(models.Model):
                     _("“%s” is not a WooCommerce connection.", backend.name)
                 )
 
-    @staticmethod
-    def _woocommerce_notification(title, message, kind="success", sticky=False):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": title,
-                "message": message,
-                "type": kind,
-                "sticky": sticky,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
     def _woocommerce_call(self, method, *args, **kwargs):
         """Run one UI action against the store; show its error as a message."""
         try:

@@ -3,7 +3,6 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
 from odoo.addons.retail_connector_base.services.product_resolver import (
@@ -81,7 +80,7 @@ class RetailBackend(models.Model):
                 identity_key=f"retail-woo-catalog-{backend.id}",
                 description=_("Link the catalog of %s", backend.name),
             )._woocommerce_link_catalog_job()
-        return self._woocommerce_notification(
+        return self._notification(
             _("Catalog linking started"),
             _(
                 "The store's products are being read and linked by SKU; the "
@@ -96,7 +95,7 @@ class RetailBackend(models.Model):
             counts = self._woocommerce_link_catalog()
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                raise self._retry_later(exc) from exc
             raise UserError(str(exc)) from exc
         return _(
             "%(matched)s store products linked, %(other)s not linked.",

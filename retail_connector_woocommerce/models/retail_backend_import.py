@@ -7,7 +7,6 @@ from datetime import timedelta
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base.tools import canonical, http_client, inbound
 
 from .. import const
@@ -166,16 +165,8 @@ class RetailBackend(models.Model):
             occurred_at=modified,
         )
         raw_body = json.dumps(payload, separators=(",", ":")).encode()
-        exchange = (
-            self.env["retail.exchange"]
-            .sudo()
-            ._insert_inbound(self, event, {"X-Retail-Source": source}, raw_body)
-        )
-        if not exchange:
-            return False
-        if self.state == "active":
-            exchange._enqueue_processing()
-        return True
+        outcome = self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
+        return outcome == "accepted"
 
     def _woocommerce_import_orders(self, modified_after, source="reconciliation"):
         """Feed every order modified after `modified_after`; return (read, fed)."""
@@ -199,7 +190,7 @@ class RetailBackend(models.Model):
             reenabled = self._woocommerce_reenable_webhooks()
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                raise self._retry_later(exc) from exc
             raise UserError(str(exc)) from exc
         # The run's start, not its end: what changed while paging is re-read
         # by the next run.
@@ -220,7 +211,7 @@ class RetailBackend(models.Model):
             read, fed = self._woocommerce_import_orders(since, source="import")
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
-                raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+                raise self._retry_later(exc) from exc
             raise UserError(str(exc)) from exc
         if not self.import_checkpoint:
             self.sudo().import_checkpoint = fields.Datetime.now()

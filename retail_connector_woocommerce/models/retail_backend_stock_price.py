@@ -6,7 +6,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.tools import canonical, http_client
 
@@ -129,7 +128,7 @@ class RetailBackend(models.Model):
                     _("Set the pricelist of “%s” to push prices.", backend.name)
                 )
             count = backend._woocommerce_schedule_price_export(delay=0)
-        return self._woocommerce_notification(
+        return self._notification(
             _("Prices"), _("%s prices will be pushed in a moment.", count)
         )
 
@@ -221,7 +220,7 @@ class RetailBackend(models.Model):
         except http_client.ChannelHttpError as exc:
             exchange._mark_failed("technical", str(exc))
             # The claim is rolled back with the job: the prices stay pending.
-            raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+            raise self._retry_later(exc) from exc
         now = fields.Datetime.now()
         for binding in bindings:
             error = errors.get(binding.id)

@@ -34,7 +34,7 @@ class RetailBackend(models.Model):
         warning = mappers.delivery_url_warning(self.webhook_url)
         if warning:
             message += " " + warning
-        return self._woocommerce_notification(
+        return self._notification(
             _("Webhooks registered"),
             message,
             kind="warning" if warning else "success",
@@ -131,7 +131,7 @@ class RetailBackend(models.Model):
         count = 0
         for backend in self:
             count += backend._woocommerce_call(backend._woocommerce_reenable_webhooks)
-        return self._woocommerce_notification(
+        return self._notification(
             _("Webhooks"), _("%s disabled webhooks re-activated.", count)
         )
 

@@ -36,7 +36,7 @@ class RetailWoocommerceImportWizard(models.TransientModel):
             channel=base_const.JOB_CHANNEL_BATCH,
             description=_("Import orders of %s", backend.name),
         )._woocommerce_import_orders_job(self.since)
-        return backend._woocommerce_notification(
+        return backend._notification(
             _("Import started"),
             _(
                 "The orders changed since %s are being imported; follow them in "

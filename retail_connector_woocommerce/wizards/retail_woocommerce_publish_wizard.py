@@ -49,4 +49,4 @@ class RetailWoocommercePublishWizard(models.TransientModel):
         except http_client.ChannelHttpError as exc:
             raise UserError(_("The store answered: %s", exc)) from exc
         self.product_tmpl_id.message_post(body=message)
-        return self.backend_id._woocommerce_notification(_("Published"), message)
+        return self.backend_id._notification(_("Published"), message)
