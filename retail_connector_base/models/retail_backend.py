@@ -3,6 +3,7 @@ import logging
 import secrets
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from odoo import _, api, fields, models
@@ -769,6 +770,28 @@ class RetailBackend(models.Model):
             .create(values)
         )
 
+    @contextmanager
+    def _outbound_call(self, topic, payload, *, external_id="", record=None):
+        """Audit the outbound call made in the ``with`` block in one exchange.
+
+        Yields the exchange (queued); the block may set its ``result``. A
+        ChannelHttpError leaving the block marks the exchange failed and is
+        raised again: technical when trying again may help, business when a
+        person must look at it. A block that ends normally marks it done on
+        `record`. Any other error leaves it queued: the job rolls it back.
+        """
+        exchange = self._record_outbound(
+            topic, payload, external_id=external_id, record=record
+        )
+        try:
+            yield exchange
+        except http_client.ChannelHttpError as exc:
+            exchange._mark_failed(
+                "technical" if exc.retryable else "business", str(exc)
+            )
+            raise
+        exchange._mark_done(record, result=exchange.result)
+
     def _generic_post_event(self, topic, data, *, external_id="", record=None):
         """POST one signed canonical event to the generic push URL."""
         self.ensure_one()
@@ -785,13 +808,12 @@ class RetailBackend(models.Model):
             separators=(",", ":"),
             default=str,
         ).encode()
-        exchange = self._record_outbound(
+        with self._outbound_call(
             topic, body.decode(), external_id=external_id, record=record
-        )
-        secret = self._get_secret("webhook_secret")
-        header = signatures.sign_generic(secret, body, int(time.time()))
-        client = self._http_client(self.outbound_url, secrets=(secret,))
-        try:
+        ) as exchange:
+            secret = self._get_secret("webhook_secret")
+            header = signatures.sign_generic(secret, body, int(time.time()))
+            client = self._http_client(self.outbound_url, secrets=(secret,))
             result = client.request(
                 "POST",
                 self.outbound_url,
@@ -801,12 +823,7 @@ class RetailBackend(models.Model):
                     const.GENERIC_SIGNATURE_HEADER: header,
                 },
             )
-        except http_client.ChannelHttpError as exc:
-            exchange._mark_failed(
-                "technical" if exc.retryable else "business", str(exc)
-            )
-            raise
-        exchange._mark_done(record, result=_("HTTP %s", result.status))
+            exchange.result = _("HTTP %s", result.status)
         return result
 
     def _test_connection(self):
@@ -937,12 +954,38 @@ class RetailBackend(models.Model):
             )._reconcile_job()
 
     def _reconcile_job(self):
-        """Job: page through the channel's changes since the checkpoint (hook).
+        """Job: poll the channel for what changed since the checkpoint.
 
-        The generic channel pushes only; channels that can be polled override.
+        The poll starts the re-read window before the checkpoint (or before
+        now, the first time) to catch late writes; on success the checkpoint
+        moves to the moment this run started.
         """
         self.ensure_one()
-        return _("Nothing to reconcile for this channel.")
+        started = fields.Datetime.now()
+        checkpoint = self.import_checkpoint or started
+        since = checkpoint - timedelta(minutes=max(0, self.reread_window))
+        try:
+            # None from the base hook; channels that can be polled override it.
+            summary = self._reconcile_since(since)  # pylint: disable=assignment-from-none
+        except http_client.ChannelHttpError as exc:
+            if exc.retryable:
+                raise self._retry_later(exc) from exc
+            raise UserError(str(exc)) from exc
+        if summary is None:
+            return _("Nothing to reconcile for this channel.")
+        # The run's start, not its end: what changed while paging is re-read
+        # by the next run.
+        self.sudo().import_checkpoint = started
+        return summary
+
+    def _reconcile_since(self, since):
+        """Feed what the channel changed after `since`; return a summary (hook).
+
+        Return None when the channel cannot be polled: the checkpoint, which
+        it does not use, is then left alone. The generic channel pushes only.
+        """
+        self.ensure_one()
+        return None
 
     @api.model
     def _cron_purge_exchanges(self):

@@ -36,13 +36,12 @@ class RetailBackend(models.Model):
             )
         )
         client = self._woocommerce_client()
-        exchange = self._record_outbound(
+        with self._outbound_call(
             "order.completed" if complete else "order.shipped",
             {"status": "completed" if complete else None, "note": note},
             external_id=order_id,
             record=picking,
-        )
-        try:
+        ) as exchange:
             # Notes cannot be deduplicated by the store: a retried job must
             # not announce the same parcel twice.
             notes = client.request("GET", f"orders/{int(order_id)}/notes").json() or []
@@ -52,18 +51,12 @@ class RetailBackend(models.Model):
                 client.add_order_note(order_id, note, customer_note=True)
             if complete and client.get_order(order_id).get("status") != "completed":
                 client.update_order(order_id, {"status": "completed"})
-        except http_client.ChannelHttpError as exc:
-            exchange._mark_failed(
-                "technical" if exc.retryable else "business", str(exc)
+            exchange.result = (
+                _("Store order %s completed with the tracking note.", order_id)
+                if complete
+                else _("Tracking note added to store order %s.", order_id)
             )
-            raise
-        result = (
-            _("Store order %s completed with the tracking note.", order_id)
-            if complete
-            else _("Tracking note added to store order %s.", order_id)
-        )
-        exchange._mark_done(picking, result=result)
-        return result
+        return exchange.result
 
     def _export_order_cancel(self, order):
         self.ensure_one()
@@ -73,22 +66,15 @@ class RetailBackend(models.Model):
         client = self._woocommerce_client()
         if client.get_order(order_id).get("status") in const.FINAL_ORDER_STATUSES:
             return _("Nothing to do: store order %s is already closed.", order_id)
-        exchange = self._record_outbound(
+        with self._outbound_call(
             "order.cancelled",
             {"status": "cancelled"},
             external_id=order_id,
             record=order,
-        )
-        try:
+        ) as exchange:
             client.update_order(order_id, {"status": "cancelled"})
-        except http_client.ChannelHttpError as exc:
-            exchange._mark_failed(
-                "technical" if exc.retryable else "business", str(exc)
-            )
-            raise
-        result = _("Store order %s cancelled.", order_id)
-        exchange._mark_done(order, result=result)
-        return result
+            exchange.result = _("Store order %s cancelled.", order_id)
+        return exchange.result
 
     def _export_refund(self, move):
         self.ensure_one()
@@ -104,26 +90,21 @@ class RetailBackend(models.Model):
                 return str(refund["id"])
         store_order = client.get_order(order_id)
         payload = self._woocommerce_refund_payload(move, store_order)
-        exchange = self._record_outbound(
+        with self._outbound_call(
             "refund.created", payload, external_id=order_id, record=move
-        )
-        try:
-            refund = client.create_refund(order_id, payload)
-        except http_client.ChannelHttpError as exc:
-            # The store says these before doing anything: retrying would only
-            # be refused again, a person must look at them.
-            if exc.code in (
-                api_const.ERROR_CANNOT_CREATE_REFUND,
-                api_const.ERROR_INVALID_REFUND,
-            ):
-                exc.retryable = False
-            exchange._mark_failed(
-                "technical" if exc.retryable else "business", str(exc)
-            )
-            raise
-        exchange._mark_done(
-            move, result=_("Store refund %s created.", refund.get("id"))
-        )
+        ) as exchange:
+            try:
+                refund = client.create_refund(order_id, payload)
+            except http_client.ChannelHttpError as exc:
+                # The store says these before doing anything: retrying would
+                # only be refused again, a person must look at them.
+                if exc.code in (
+                    api_const.ERROR_CANNOT_CREATE_REFUND,
+                    api_const.ERROR_INVALID_REFUND,
+                ):
+                    exc.retryable = False
+                raise
+            exchange.result = _("Store refund %s created.", refund.get("id"))
         return str(refund["id"])
 
     def _woocommerce_refund_payload(self, move, store_order):

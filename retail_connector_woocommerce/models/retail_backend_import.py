@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-from datetime import timedelta
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
@@ -178,23 +177,12 @@ class RetailBackend(models.Model):
             fed += bool(self._woocommerce_feed_order(payload, source=source))
         return read, fed
 
-    def _reconcile_job(self):
+    def _reconcile_since(self, since):
         self.ensure_one()
         if self.channel != const.CHANNEL:
-            return super()._reconcile_job()
-        started = fields.Datetime.now()
-        checkpoint = self.import_checkpoint or started
-        since = checkpoint - timedelta(minutes=max(0, self.reread_window))
-        try:
-            read, fed = self._woocommerce_import_orders(since)
-            reenabled = self._woocommerce_reenable_webhooks()
-        except http_client.ChannelHttpError as exc:
-            if exc.retryable:
-                raise self._retry_later(exc) from exc
-            raise UserError(str(exc)) from exc
-        # The run's start, not its end: what changed while paging is re-read
-        # by the next run.
-        self.sudo().import_checkpoint = started
+            return super()._reconcile_since(since)
+        read, fed = self._woocommerce_import_orders(since)
+        reenabled = self._woocommerce_reenable_webhooks()
         return _(
             "%(read)s orders read since %(since)s, %(fed)s queued; %(hooks)s "
             "webhooks re-activated.",

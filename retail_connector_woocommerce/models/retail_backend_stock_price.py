@@ -42,20 +42,14 @@ class RetailBackend(models.Model):
             return errors
         groups = mappers.stock_updates_by_endpoint(levels, parents)
         client = self._woocommerce_client()
-        exchange = self._record_outbound("stock.batch", groups)
-        try:
+        with self._outbound_call("stock.batch", groups) as exchange:
             refused = self._woocommerce_batch_update(client, groups, by_item)
-        except http_client.ChannelHttpError as exc:
-            exchange._mark_failed("technical", str(exc))
-            raise
-        errors.update(refused)
-        exchange._mark_done(
-            result=_(
+            exchange.result = _(
                 "%(sent)s quantities sent, %(refused)s refused by the store.",
                 sent=len(levels),
                 refused=len(refused),
             )
-        )
+        errors.update(refused)
         return errors
 
     def _woocommerce_batch_update(self, client, groups, by_item):
@@ -214,11 +208,15 @@ class RetailBackend(models.Model):
             groups.setdefault(binding.external_parent_id or "", []).append(item)
             by_item[item["id"]] = binding
         client = self._woocommerce_client()
-        exchange = self._record_outbound("product.prices", groups)
         try:
-            errors.update(self._woocommerce_batch_update(client, groups, by_item))
+            with self._outbound_call("product.prices", groups) as exchange:
+                errors.update(self._woocommerce_batch_update(client, groups, by_item))
+                exchange.result = _(
+                    "%(sent)s prices sent, %(refused)s refused.",
+                    sent=len(bindings) - len(errors),
+                    refused=len(errors),
+                )
         except http_client.ChannelHttpError as exc:
-            exchange._mark_failed("technical", str(exc))
             # The claim is rolled back with the job: the prices stay pending.
             raise self._retry_later(exc) from exc
         now = fields.Datetime.now()
@@ -234,11 +232,4 @@ class RetailBackend(models.Model):
                     woocommerce_price_exported_at=now,
                 )
             binding.write(values)
-        exchange._mark_done(
-            result=_(
-                "%(sent)s prices sent, %(refused)s refused.",
-                sent=len(bindings) - len(errors),
-                refused=len(errors),
-            )
-        )
         return exchange.result
