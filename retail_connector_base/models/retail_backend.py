@@ -458,6 +458,7 @@ class RetailBackend(models.Model):
                 [("backend_id", "=", backend.id)]
             )
             backend._schedule_stock_export(bindings.product_id)
+        return True
 
     # ------------------------------------------------------------------
     # Webhook intake (called by the controller, hot path)

@@ -39,13 +39,19 @@ class RetailBackend(models.Model):
         parent = str(payload.get("parent_id") or "")
         parent = "" if parent == "0" else parent
         if bindings:
-            bindings.write(
-                {
-                    "external_sku": sku or bindings.external_sku,
-                    "external_parent_id": parent or bindings.external_parent_id,
-                    "sync_date": fields.Datetime.now(),
-                }
-            )
+            # Every stock push comes back as a product.updated echo: write only
+            # when the store changed what the binding holds, so these echoes
+            # do not contend with the stock export on the same rows.
+            sku = sku or bindings.external_sku
+            parent = parent or bindings.external_parent_id
+            if (sku, parent) != (bindings.external_sku, bindings.external_parent_id):
+                bindings.write(
+                    {
+                        "external_sku": sku,
+                        "external_parent_id": parent,
+                        "sync_date": fields.Datetime.now(),
+                    }
+                )
             return bindings
         if not sku or payload.get("type") == "variable":
             return None
