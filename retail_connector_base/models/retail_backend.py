@@ -842,15 +842,42 @@ class RetailBackend(models.Model):
         """Quantity each product can be sold for on this connection.
 
         Free quantity (on hand, not reserved) in the connection's warehouse,
-        minus the safety buffer, never negative, rounded down to units.
+        minus what open channel quotations hold, minus the safety buffer,
+        never negative, rounded down to units.
         """
         self.ensure_one()
         free = products.with_context(warehouse_id=self.warehouse_id.id).mapped(
             lambda p: (p.id, p.free_qty)
         )
+        held = self._quantities_held_by_channel_quotations(products)
         return {
-            product_id: max(0, int(qty - self.stock_buffer)) for product_id, qty in free
+            product_id: max(0, int(qty - held.get(product_id, 0) - self.stock_buffer))
+            for product_id, qty in free
         }
+
+    def _quantities_held_by_channel_quotations(self, products):
+        """Quantities of channel orders not confirmed yet, per product.
+
+        A channel holds stock for orders it has not confirmed (WooCommerce's
+        on-hold bank transfers, say) while Odoo keeps them as quotations that
+        reserve nothing; pushing the free quantity alone would hand those units
+        to the next buyer.
+        """
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", products.ids),
+                    ("order_id.retail_backend_id", "!=", False),
+                    ("order_id.state", "in", ("draft", "sent")),
+                    ("order_id.warehouse_id", "=", self.warehouse_id.id),
+                ],
+                ["product_id"],
+                ["product_uom_qty:sum"],
+            )
+        )
+        return {product.id: quantity for product, quantity in lines}
 
     @api.model
     def _notify_stock_change(self, products):

@@ -1,7 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import RetailCase, trap_jobs
+from .common import RetailCase, make_order_data, trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -46,6 +46,23 @@ class TestStockQuantities(RetailCase):
         order.action_confirm()
         quantities = self.backend._get_available_quantities(self.desk)
         self.assertEqual(quantities[self.desk.id], 7)
+
+    def test_channel_quotations_hold_their_quantities(self):
+        data = make_order_data(status="pending")
+        data["lines"][0]["quantity"] = "3"
+        data["lines"][0]["discount"] = "0"
+        data["total"] = None
+        self.process(data)
+        self.assertEqual(self.sale_orders().state, "draft")
+        quantities = self.backend._get_available_quantities(self.desk | self.lamp)
+        self.assertEqual(quantities, {self.desk.id: 7, self.lamp.id: 3})
+        self.sale_orders().action_confirm()
+        quantities = self.backend._get_available_quantities(self.desk | self.lamp)
+        self.assertEqual(
+            quantities,
+            {self.desk.id: 7, self.lamp.id: 3},
+            "reserved once confirmed: counted once, not twice",
+        )
 
     def test_hundred_moves_give_one_pending_job_per_product(self):
         stock = self.warehouse.lot_stock_id
