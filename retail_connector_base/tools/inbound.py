@@ -63,15 +63,32 @@ def parse_generic_event(raw_body):
         event = canonical.event_from_dict(body)
     except canonical.CanonicalError as exc:
         raise MalformedPayload(str(exc)) from exc
-    external_id = event.data.get("external_id")
-    if isinstance(external_id, bool) or not isinstance(external_id, str | int):
-        external_id = ""
     return InboundEvent(
         topic=event.topic,
         dedup_key=event.id,
-        external_id=str(external_id)[:255],
+        external_id=_storable_external_id(event.data.get("external_id")),
         occurred_at=event.occurred_at,
     )
+
+
+def _storable_external_id(value):
+    """The order id to show on the exchange, or "" when it cannot be stored.
+
+    Only a label at this stage: a NUL character or a lone surrogate would make
+    PostgreSQL refuse the whole row (an HTTP 500 and a lost event), so such an
+    id is left out here and reported by the order's validation when the event
+    is processed, like any other bad field.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value)[:255]
+    if "\x00" in text:
+        return ""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ""
+    return text
 
 
 def generic_order_from_body(raw_body):
