@@ -31,6 +31,10 @@ from psycopg2 import sql
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = REPO_ROOT / "results" / "logs"
 
+# Every server started by this process, so that a test can read all the logs
+# a run wrote (tests/test_security.py scans them for secrets).
+STARTED_SERVERS = []
+
 # TEST-ONLY encryption key (the same one the Makefile exports for tests). It
 # protects nothing but throwaway test databases; never configure it for real.
 TEST_ENCRYPTION_KEY = "aj17G0V-l4nAUEecPt691ZrAEaxNFpBvaLx5NAxFu_o="
@@ -318,6 +322,7 @@ class OdooServer:
     def start(self):
         """Start the server; return once HTTP answers and the job runner is up."""
         LOG_DIR.mkdir(parents=True, exist_ok=True)
+        STARTED_SERVERS.append(self)
         self.http_port = free_port()
         self.gevent_port = free_port()
         self._write_config()
