@@ -3,6 +3,7 @@
 #   make demo     database with every retail_connector_* addon and demo data,
 #                 sandboxes and Odoo on http://localhost:8069
 #   make test     Odoo's test runner + pytest (unit and server-level)
+#   make bench    figures of a real server under load (results/bench/)
 #   make lint     ruff, pylint-odoo, prettier
 #
 # Odoo 18.0 must be importable from $(PYTHON); its location is derived from
@@ -92,6 +93,17 @@ test-unit:  ## pytest over the pure code (addon tests/unit, sandbox/tests)
 test-server:  ## server-level tests: real Odoo with workers and the job runner
 	@$(TEST_ENV) $(PYTHON) -m pytest tests
 
+# The short fault suite runs inside test-server; this is the full one.
+.PHONY: test-faults
+test-faults:  ## full fault suite (about 35 min): redelivery, kill -9, outage, PostgreSQL restart, fuzzing
+	@$(TEST_ENV) RETAIL_CONNECTOR_FAULTS=full $(PYTHON) -m pytest tests -m faults -rP
+
+# --- benchmarks --------------------------------------------------------------
+
+.PHONY: bench
+bench:  ## measure intake, order processing, stock export and latency (results/bench/)
+	@$(TEST_ENV) $(PYTHON) -m tests.bench $(BENCH_ARGS)
+
 # --- lint ------------------------------------------------------------------
 
 .PHONY: lint
@@ -120,7 +132,7 @@ node_modules: package.json package-lock.json
 
 .PHONY: demo
 demo:  ## demo database, sandboxes and Odoo on http://localhost:8069 (Ctrl-C stops)
-	$(PYTHON) scripts/demo.py
+	$(PYTHON) scripts/demo.py $(DEMO_ARGS)
 
 # --- helpers ---------------------------------------------------------------
 

@@ -1,0 +1,486 @@
+"""``make bench``: install, start, measure, report.
+
+1. A fresh database with our addons (``retail_connector_woocommerce`` too
+   when it installs; if it does not, its rows say so), or a copy of
+   ``--template``.
+2. A real server: 2 prefork HTTP workers, the cron worker, the queue_job
+   runner (``--load=web,queue_job``), job channels ``root:2`` (at most one
+   job per worker, as README.md advises), sandboxes on loopback.
+3. The four measurements of issue 4, the targets printed beside them (never
+   asserted), and the conditions of the run (machine load, the processes
+   that competed for the CPU).
+4. A table on stdout; JSON and Markdown under ``results/bench/``.
+
+Counts are sized so that the whole run stays under 15 minutes on a 2-core
+machine; ``--quick`` divides them for a smoke run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+from tests.bench import scenarios, woocommerce
+from tests.server import (
+    REPO_ROOT,
+    OdooServer,
+    ServerError,
+    build_template,
+    copy_database,
+    drop_database,
+    installed_modules,
+    odoo_paths,
+)
+
+WOO = "retail_connector_woocommerce"
+BASE = "retail_connector_base"
+WORKERS = 2
+CHANNELS = "root:2"
+
+# (concurrency, deliveries) of the acknowledgement levels.
+ACK_LEVELS = [(1, 150), (10, 400), (50, 600)]
+WOO_ACK_LEVELS = [(1, 100), (10, 200), (50, 300)]
+ORDERS = 300
+EXPORT_SKUS = 10_000
+NAIVE_SECONDS = 60
+LATENCY_SAMPLES = 20
+
+TARGETS = {
+    "ack_p99_ms_at_10": 100,
+    "events_per_s": 150,
+    "ratio_to_floor": 1.5,
+    "export_requests": 100,
+    "export_seconds": 60,
+    "latency_p95_s": 15,
+}
+
+
+def log(message):
+    """Progress on stderr, so that stdout holds the report only."""
+    stamp = time.strftime("%H:%M:%S")
+    print(f"[{stamp}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# database and server
+# ---------------------------------------------------------------------------
+
+
+def prepare_database(db, template):
+    """Create ``db``; return (installed addons, note on WooCommerce or None)."""
+    ours = odoo_paths.our_addons()
+    if template:
+        log(f"copying template database {template}")
+        copy_database(template, db)
+        installed = installed_modules(db, ours)
+        if BASE not in installed:
+            raise ServerError(f"{template} does not have {BASE} installed")
+        note = (
+            None if WOO in installed else f"{woocommerce.NOT_INSTALLED} in {template}"
+        )
+        return sorted(installed), note
+    if WOO in ours:
+        log(f"installing {', '.join(ours)} into a fresh database {db}")
+        try:
+            build_template(db, ours)
+            return ours, None
+        except ServerError as exc:
+            reason = str(exc).splitlines()[0][:200]
+            log(f"{WOO} does not install ({reason}); measuring the base alone")
+            note = f"{woocommerce.NOT_INSTALLED} (it does not install: {reason})"
+    else:
+        note = f"{woocommerce.NOT_INSTALLED} (no {WOO} addon in this repository)"
+    log(f"installing {BASE} into a fresh database {db}")
+    build_template(db, [BASE])
+    return [BASE], note
+
+
+class CpuWatch:
+    """CPU used by the server's process tree, by us, and by everything else."""
+
+    def __init__(self, server):
+        self.server = server
+        self.started = time.monotonic()
+        self.machine = psutil.cpu_times()
+        self.server_before = self._server_cpu()
+        self.self_before = self._self_cpu()
+        self.load_before = os.getloadavg()
+
+    def _tree(self):
+        try:
+            root = psutil.Process(self.server.process.pid)
+            return [root, *root.children(recursive=True)]
+        except (psutil.NoSuchProcess, AttributeError):
+            return []
+
+    def _server_cpu(self):
+        total = 0.0
+        for process in self._tree():
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
+    def _self_cpu(self):
+        times = psutil.Process().cpu_times()
+        return times.user + times.system
+
+    def summary(self):
+        """Shares of the CPU seconds the machine spent during the bench."""
+        machine = psutil.cpu_times()
+        busy = sum(
+            getattr(machine, f) - getattr(self.machine, f)
+            for f in ("user", "system", "nice", "irq", "softirq")
+        )
+        wall = time.monotonic() - self.started
+        server = self._server_cpu() - self.server_before
+        bench = self._self_cpu() - self.self_before
+        # PostgreSQL serves the server and the others alike: counted apart.
+        postgres = 0.0
+        for process in psutil.process_iter(["name", "cpu_times"]):
+            if (process.info["name"] or "").startswith("postgres"):
+                times = process.info["cpu_times"]
+                postgres += times.user + times.system if times else 0.0
+        return {
+            "wall_s": round(wall, 1),
+            "cpus": psutil.cpu_count(),
+            "machine_busy_cpu_s": round(busy, 1),
+            "odoo_server_cpu_s": round(server, 1),
+            "bench_client_cpu_s": round(bench, 1),
+            "load_average_before": [round(v, 2) for v in self.load_before],
+            "load_average_after": [round(v, 2) for v in os.getloadavg()],
+            "postgres_cpu_s_total_since_boot": round(postgres, 1),
+        }
+
+
+def gevent_respawns(server):
+    """How often Odoo's websocket (gevent) process failed to start."""
+    return server.log_text().count("gevent.monkey.patch_all()")
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+
+
+def _fmt(value, unit=""):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        value = (
+            f"{value:,.2f}".rstrip("0").rstrip(".") if value < 100 else f"{value:,.0f}"
+        )
+    return f"{value}{unit}"
+
+
+def _errors(row):
+    """Error count with its kinds: ``35 (ConnectionResetError 20, 503 15)``."""
+    kinds = row.get("error_kinds") or {}
+    if not row["errors"]:
+        return "0"
+    shown = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+    return f"{row['errors']} ({shown})"
+
+
+def report_lines(results):
+    """The report as Markdown lines (also printed as the table)."""
+    lines = []
+    meta = results["meta"]
+    lines += [
+        f"# make bench — {meta['finished_at']}",
+        "",
+        f"Server: {meta['workers']} prefork HTTP workers, cron worker, queue_job "
+        f"runner, job channels `{meta['channels']}`; addons: "
+        f"{', '.join(meta['addons'])}; machine: {meta['cpus']} CPUs, "
+        f"Python {meta['python']}. Whole run: {meta['total_s']:.0f} s.",
+        "",
+        "## 1. Webhook acknowledgement",
+        "",
+        "| channel | concurrency | deliveries | p50 ms | p95 ms | p99 ms | "
+        "accepted/s | errors | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in results["ack"]:
+        if "not_measured" in row:
+            lines.append(
+                f"| {row['channel']} | - | - | - | - | - | - | - | "
+                f"{row['not_measured']} |"
+            )
+            continue
+        target = (
+            f"p99 ≤ {TARGETS['ack_p99_ms_at_10']} ms"
+            if row["concurrency"] == 10
+            else f"≥ {TARGETS['events_per_s']}/s"
+            if row["concurrency"] == 50
+            else ""
+        )
+        lines.append(
+            f"| {row['channel']} | {row['concurrency']} | {row['requests']} | "
+            f"{_fmt(row['p50_ms'])} | {_fmt(row['p95_ms'])} | {_fmt(row['p99_ms'])} | "
+            f"{_fmt(row['events_per_s'])} | {_errors(row)} | {target} |"
+        )
+    orders = results["orders"]
+    lines += ["", "## 2. Order processing (accepted event → confirmed, reserved)", ""]
+    if "error" in orders:
+        lines.append(f"Not measured: {orders['error']}")
+    else:
+        lines += [
+            "| | orders | seconds | orders/s | target |",
+            "|---|---:|---:|---:|---|",
+            f"| pipeline (webhook → job → sale order) | {orders['orders']} | "
+            f"{_fmt(orders['pipeline_s'])} | "
+            f"{_fmt(orders['pipeline_orders_per_s'])} | |",
+            f"| ORM floor (one process) | {orders['orders']} | "
+            f"{_fmt(orders['floor_s'])} | {_fmt(orders['floor_orders_per_s'])} | |",
+            f"| pipeline time / floor time | | {_fmt(orders['ratio_to_floor'])}× | | "
+            f"≤ {TARGETS['ratio_to_floor']}× |",
+            "",
+            f"{orders['order_lines']} product lines; pickings not reserved after "
+            f"processing: {orders['pipeline_pickings_not_reserved']}; floor orders "
+            f"reserved: {orders['floor_reserved']}/{orders['orders']}.",
+        ]
+    lines += ["", "## 3. Stock export of the whole catalog", ""]
+    for row in results["export"]:
+        if "not_measured" in row or "error" in row:
+            text = row.get("not_measured") or row.get("error")
+            lines += [f"- {row['channel']}: {text}", ""]
+            continue
+        lines += [
+            "| | SKUs | requests | seconds | target |",
+            "|---|---:|---:|---:|---|",
+            f"| {row['channel']}: batched (Push All Stock) | {row['skus']} | "
+            f"{row['batched_requests']} | {_fmt(row['batched_wall_s'])} | "
+            f"≤ {TARGETS['export_requests']} requests, "
+            f"≤ {TARGETS['export_seconds']} s |",
+            f"| {row['channel']}: naive, one request per product | {row['skus']} | "
+            f"{row['naive_requests']} | {_fmt(row['naive_wall_s_extrapolated'])} "
+            f"(extrapolated from {row['naive_requests_measured']} requests in "
+            f"{_fmt(row['naive_measured_s'])} s) | |",
+            "",
+            f"Rate limit of the connection: {row['rate_limit_per_s']} requests/s "
+            f"(default); batched is {row['speedup']}× faster; "
+            f"{_fmt(row['batched_enqueue_s'])} s of the batched time is the "
+            f"Push All Stock call itself (it queues one job per product).",
+            "",
+        ]
+    if lines[-1]:
+        lines.append("")
+    lines += ["## 4. Stock move done in Odoo → quantity on the channel", ""]
+    measured = [r for r in results["latency"] if "p50_s" in r]
+    if measured:
+        lines += [
+            "| channel | changes | samples | p50 s | p95 s | max s | push delay s "
+            "| target |",
+            "|---|---|---:|---:|---:|---:|---:|---|",
+        ]
+    for row in measured:
+        lines.append(
+            f"| {row['channel']} | {row['mode']} | {row['samples']} | "
+            f"{_fmt(row['p50_s'])} | {_fmt(row['p95_s'])} | {_fmt(row['max_s'])} | "
+            f"{row['stock_export_delay_s']} | p95 ≤ {TARGETS['latency_p95_s']} s |"
+        )
+    lines.append("")
+    for row in results["latency"]:
+        if row not in measured:
+            text = row.get("not_measured") or row.get("error")
+            lines.append(f"- {row['channel']}: {text}")
+    cpu = results["conditions"]
+    lines += [
+        "",
+        "## Conditions of this run",
+        "",
+        f"- CPU seconds spent by the machine: {cpu['machine_busy_cpu_s']} over "
+        f"{cpu['wall_s']} s on {cpu['cpus']} CPUs; the Odoo server's processes "
+        f"{cpu['odoo_server_cpu_s']} s, this load generator "
+        f"{cpu['bench_client_cpu_s']} s (the rest: PostgreSQL and anything else "
+        "running on the machine).",
+        f"- Load average before / after: {cpu['load_average_before']} / "
+        f"{cpu['load_average_after']}.",
+        f"- Odoo's websocket (gevent) process failed to start "
+        f"{cpu['gevent_respawns']} times during the run (each failure costs "
+        "about 0.3 CPU-second; see README.md, make bench).",
+        "- Every figure comes from this run; targets are printed, never asserted.",
+    ]
+    return lines
+
+
+def write_results(results, out_dir):
+    """results/bench/bench-<stamp>.{json,md} and latest.{json,md}."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = "\n".join(report_lines(results)) + "\n"
+    data = json.dumps(results, indent=2, default=str) + "\n"
+    for name in (f"bench-{stamp}", "latest"):
+        (out_dir / f"{name}.json").write_text(data, encoding="utf-8")
+        (out_dir / f"{name}.md").write_text(text, encoding="utf-8")
+    return out_dir / f"bench-{stamp}.md"
+
+
+# ---------------------------------------------------------------------------
+# main
+# ---------------------------------------------------------------------------
+
+
+def _guard(label, function, *args):
+    """Run one measurement; a failure becomes a row that says so."""
+    try:
+        return function(*args)
+    except Exception as exc:  # the rest of the bench still runs
+        log(f"{label} failed: {exc}")
+        traceback.print_exc(file=sys.stderr)
+        return {"error": f"{label} failed: {str(exc).splitlines()[0][:300]}"}
+
+
+def main(argv=None):
+    """Run the bench; exit status 1 when a measurement could not be taken."""
+    parser = argparse.ArgumentParser(
+        prog="make bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--out", default=str(REPO_ROOT / "results" / "bench"))
+    parser.add_argument(
+        "--template",
+        help="copy this database (our addons installed) instead of installing",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a tenth of the counts: a smoke run"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    args = parser.parse_args(argv)
+    scale = 10 if args.quick else 1
+    ack_levels = [(c, max(c, n // scale)) for c, n in ACK_LEVELS]
+    woo_levels = [(c, max(c, n // scale)) for c, n in WOO_ACK_LEVELS]
+    orders = ORDERS // scale
+    export_skus = EXPORT_SKUS // scale
+    naive_seconds = NAIVE_SECONDS / scale
+    samples = max(5, LATENCY_SAMPLES // scale)
+    log(
+        f"counts: acknowledgement {ack_levels} (WooCommerce {woo_levels}), "
+        f"{orders} orders, {export_skus} SKUs (naive baseline for "
+        f"{naive_seconds:.0f} s), {samples} stock-latency samples"
+    )
+
+    began = time.monotonic()
+    db = f"retail_connector_bench_{uuid.uuid4().hex[:8]}"
+    addons, woo_note = prepare_database(db, args.template)
+    server = OdooServer(db, workers=WORKERS, channels=CHANNELS)
+    results = {"targets": TARGETS}
+    try:
+        log(f"starting the server ({WORKERS} workers, channels {CHANNELS})")
+        server.start()
+        watch = CpuWatch(server)
+
+        log("1. webhook acknowledgement")
+        ack = _guard(
+            "generic acknowledgement",
+            scenarios.bench_ack_generic,
+            server,
+            ack_levels,
+            log,
+        )
+        ack = (
+            ack
+            if isinstance(ack, list)
+            else [{"channel": "generic", "not_measured": ack["error"]}]
+        )
+        if woo_note:
+            ack.append({"channel": "woocommerce", "not_measured": woo_note})
+        else:
+            woo = _guard(
+                "WooCommerce acknowledgement",
+                woocommerce.bench_ack_woocommerce,
+                server,
+                woo_levels,
+                log,
+            )
+            ack += (
+                woo
+                if isinstance(woo, list)
+                else [{"channel": "woocommerce", "not_measured": woo["error"]}]
+            )
+        results["ack"] = ack
+
+        log("2. order processing against the ORM floor")
+        results["orders"] = _guard(
+            "order processing", scenarios.bench_orders, server, orders, log
+        )
+
+        log("4. stock move to channel latency")
+        latency = _guard(
+            "stock latency", scenarios.bench_stock_latency, server, samples, log
+        )
+        if isinstance(latency, dict):
+            latency = [{"channel": "generic", **latency}]
+        results["latency"] = [
+            *latency,
+            {
+                "channel": "woocommerce",
+                "not_measured": woo_note
+                or "not measured yet: to be added with the WooCommerce stock export",
+            },
+        ]
+
+        # Last: the batched push leaves thousands of no-op jobs behind.
+        log("3. stock export")
+        export = _guard(
+            "stock export",
+            scenarios.bench_stock_export,
+            server,
+            export_skus,
+            naive_seconds,
+            log,
+        )
+        export.setdefault("channel", "generic")
+        results["export"] = [
+            export,
+            {
+                "channel": "woocommerce",
+                "not_measured": woo_note
+                or "not measured yet: to be added with the WooCommerce stock export",
+            },
+        ]
+        conditions = watch.summary()
+        conditions["gevent_respawns"] = gevent_respawns(server)
+        results["conditions"] = conditions
+    finally:
+        server.stop()
+        if not args.keep:
+            drop_database(db)
+    results["meta"] = {
+        "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": db,
+        "addons": addons,
+        "workers": WORKERS,
+        "channels": CHANNELS,
+        "cpus": psutil.cpu_count(),
+        "python": platform.python_version(),
+        "counts": {
+            "ack": ack_levels,
+            "woocommerce_ack": woo_levels,
+            "orders": orders,
+            "export_skus": export_skus,
+            "naive_seconds": naive_seconds,
+            "latency_samples": samples,
+        },
+        "server_log": str(server.log_path),
+        "total_s": time.monotonic() - began,
+    }
+    path = write_results(results, Path(args.out))
+    print("\n".join(report_lines(results)))
+    print(f"\n(written to {path} and {path.parent / 'latest.md'}, with JSON beside)")
+    failed = [key for key in ("orders",) if "error" in results.get(key, {})] + [
+        row["channel"]
+        for key in ("export", "latency")
+        for row in results.get(key, [])
+        if "error" in row
+    ]
+    return 1 if failed else 0

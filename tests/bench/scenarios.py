@@ -1,0 +1,463 @@
+"""The measurements of ``make bench``, one function per figure of issue 4.
+
+Each returns plain dicts (the rows of the report). Counts are arguments, so
+that ``run.py`` keeps the whole bench bounded and prints what it used.
+"""
+
+import http.client
+import json
+import os
+import random
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sandbox.common import latency_summary, percentile
+from tests.retail_channel import (
+    bind_products,
+    create_connection,
+    create_products,
+    job_states,
+    set_stock,
+)
+from tests.server import odoo_paths
+
+HERE = Path(__file__).resolve().parent
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def wait_for(predicate, *, timeout, interval=0.5, what="condition"):
+    """Poll ``predicate`` until truthy; return its value. Bounded by timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what} not reached within {timeout}s")
+        time.sleep(interval)
+
+
+def inbound_queue_idle(server):
+    """True when no inbound processing job is waiting or running."""
+    states = job_states(
+        server,
+        [("channel", "=", "root.retail.inbound")],
+    )
+    return not any(states.get(s) for s in ("pending", "enqueued", "started"))
+
+
+def all_queues_idle(server):
+    """True when no job at all is waiting (due now) or running."""
+    states = job_states(
+        server,
+        [
+            ("state", "in", ("pending", "enqueued", "started")),
+            ("eta", "=", False),
+        ],
+    )
+    return not states
+
+
+def run_shell_script(server, script, env, timeout):
+    """Run ``script`` inside ``odoo shell`` on the server's database.
+
+    Returns the JSON printed on its ``BENCH_RESULT`` line.
+    """
+    command = [
+        *odoo_paths.odoo_command(),
+        "shell",
+        f"--config={server.config_path}",
+        f"--database={server.db}",
+        f"--addons-path={odoo_paths.addons_path()}",
+        "--no-http",
+        "--log-level=warn",
+    ]
+    with open(HERE / script, encoding="utf-8") as source:
+        completed = subprocess.run(
+            command,
+            stdin=source,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=timeout,
+            check=False,
+        )
+    for line in completed.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line.split(" ", 1)[1])
+    raise RuntimeError(
+        f"{script} failed (exit {completed.returncode}):\n"
+        f"{completed.stdout[-2000:]}\n{completed.stderr[-3000:]}"
+    )
+
+
+def post_all(connection, bodies, concurrency):
+    """POST every body with ``concurrency`` senders; return timings."""
+    results = []
+    lock = threading.Lock()
+    queue = iter(bodies)
+
+    def sender():
+        while True:
+            with lock:
+                body = next(queue, None)
+            if body is None:
+                return
+            started = time.monotonic()
+            try:
+                status, answer, _latency = connection.post(body, timeout=120)
+            except (OSError, http.client.HTTPException) as exc:
+                # Keep the kind of failure: refused, reset, timed out...
+                status, answer = None, type(exc).__name__
+            elapsed = time.monotonic() - started
+            with lock:
+                results.append((status, answer, elapsed))
+
+    threads = [threading.Thread(target=sender) for _ in range(concurrency)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=900)
+    return results, time.monotonic() - started
+
+
+def ack_row(channel, concurrency, results, wall):
+    """One row of the acknowledgement table."""
+    latencies = [elapsed for _s, _a, elapsed in results]
+    accepted = sum(
+        1
+        for status, answer, _e in results
+        if status == 200 and isinstance(answer, dict) and answer.get("status")
+    )
+    errors = len(results) - accepted
+    kinds = {}
+    for status, answer, _e in results:
+        if status == 200:
+            continue
+        kind = str(status) if status is not None else answer
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return {
+        "channel": channel,
+        "concurrency": concurrency,
+        "requests": len(results),
+        "accepted": accepted,
+        "errors": errors,
+        "error_kinds": kinds,
+        "wall_s": round(wall, 2),
+        "events_per_s": round(accepted / wall, 1) if wall else None,
+        **{f"{k}_ms": v for k, v in latency_summary(latencies).items()},
+    }
+
+
+# ---------------------------------------------------------------------------
+# 1. webhook acknowledgement
+# ---------------------------------------------------------------------------
+
+
+def bench_ack_generic(server, levels, log):
+    """Signed generic deliveries at each concurrency level.
+
+    Each level has a connection of its own, active, so every accepted event
+    also queues its processing job and the job runner processes them on the
+    same two workers while the senders go on, as in production. After the
+    level the connection is paused: its remaining jobs become no-ops, so the
+    next level starts without the previous one's backlog.
+    """
+    rows = []
+    for concurrency, count in levels:
+        connection = create_connection(
+            server, f"ack{concurrency}", sku_count=20, stock=1_000_000, seed=concurrency
+        )
+        bodies = [
+            connection.body(connection.channel.make_order_event(status="confirmed"))
+            for _ in range(count)
+        ]
+        log(f"  generic, concurrency {concurrency}: {count} signed deliveries")
+        results, wall = post_all(connection, bodies, concurrency)
+        row = ack_row("generic", concurrency, results, wall)
+        processed = connection.exchange_states().get("done", 0)
+        row["processed_meanwhile"] = processed
+        rows.append(row)
+        server.rpc("retail.backend", "action_pause", [connection.backend_id])
+        wait_for(
+            lambda: inbound_queue_idle(server),
+            timeout=600,
+            interval=1,
+            what="inbound queue drained",
+        )
+        connection.channel.close()
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# 2. order processing against the ORM floor
+# ---------------------------------------------------------------------------
+
+
+def _orders_done(server, connection, count):
+    confirmed = server.rpc(
+        "sale.order",
+        "search_count",
+        [("retail_backend_id", "=", connection.backend_id), ("state", "=", "sale")],
+    )
+    return confirmed >= count
+
+
+def bench_orders(server, count, log):
+    """Accepted event to confirmed, reserved sale order; then the ORM floor."""
+    connection = create_connection(
+        server, "orders", sku_count=20, stock=1_000_000, seed=42
+    )
+    events = [
+        connection.channel.make_order_event(status="confirmed") for _ in range(count)
+    ]
+    bodies = [connection.body(event) for event in events]
+    log(f"  pipeline: {count} orders delivered at concurrency 10")
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(connection.deliver, bodies))
+    intake = time.monotonic() - started
+    refused = [a for a in answers if a[0] != 200]
+    if refused:
+        raise RuntimeError(f"deliveries refused: {refused[:3]}")
+    wait_for(
+        lambda: _orders_done(server, connection, count) or _failed(connection),
+        timeout=900,
+        interval=0.5,
+        what=f"{count} sale orders confirmed",
+    )
+    pipeline = time.monotonic() - started
+    failed = _failed(connection)
+    if failed:
+        raise RuntimeError(f"exchanges failed: {failed[:3]}")
+    not_reserved = server.rpc(
+        "stock.picking",
+        "search_count",
+        [
+            ("sale_id.retail_backend_id", "=", connection.backend_id),
+            ("state", "!=", "assigned"),
+        ],
+    )
+    lines = sum(len(event["data"]["lines"]) for event in events)
+
+    log(f"  ORM floor: the same {count} orders in one odoo shell process")
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".json", delete=False, encoding="utf-8"
+    ) as handle:
+        json.dump([event["data"] for event in events], handle)
+        orders_file = handle.name
+    try:
+        (warehouse,) = server.rpc("stock.warehouse", "search", [], limit=1)
+        floor = run_shell_script(
+            server,
+            "orm_floor.py",
+            {
+                "BENCH_ORDERS": orders_file,
+                "BENCH_TAX": str(connection.tax_id),
+                "BENCH_WAREHOUSE": str(warehouse),
+            },
+            timeout=900,
+        )
+    finally:
+        os.unlink(orders_file)
+    connection.channel.close()
+    pipeline_rate = count / pipeline
+    floor_rate = floor["orders"] / floor["seconds"]
+    return {
+        "orders": count,
+        "order_lines": lines,
+        "pipeline_s": round(pipeline, 2),
+        "intake_s": round(intake, 2),
+        "pipeline_orders_per_s": round(pipeline_rate, 2),
+        "pipeline_pickings_not_reserved": not_reserved,
+        "floor_s": round(floor["seconds"], 2),
+        "floor_orders_per_s": round(floor_rate, 2),
+        "floor_reserved": floor["reserved"],
+        "ratio_to_floor": round(pipeline / floor["seconds"], 2),
+    }
+
+
+def _failed(connection):
+    return connection.exchanges(domain=[("state", "=", "failed")], fields=("error",))
+
+
+# ---------------------------------------------------------------------------
+# 3. stock export of a large catalog
+# ---------------------------------------------------------------------------
+
+
+def _skus_pushed_since(receiver, seq):
+    skus = set()
+    for event in receiver.events("stock.updated", since=seq):
+        data = event["data"]
+        for item in data.get("items", []) if isinstance(data, dict) else []:
+            skus.add(item["sku"])
+    return skus
+
+
+def bench_stock_export(server, sku_count, naive_seconds, log):
+    """Batched push of the whole catalog, against one request per product."""
+    log(f"  creating {sku_count} products and their bindings")
+    connection = create_connection(server, "export", sku_count=0, push=True, seed=7)
+    products = create_products(server, f"EXP{connection.backend_id}", sku_count)
+    bind_products(server, connection.backend_id, products)
+    receiver = connection.push_server.app
+    (settings,) = server.rpc(
+        "retail.backend",
+        "read",
+        [connection.backend_id],
+        ["rate_limit", "stock_export_delay"],
+    )
+
+    log(f"  naive baseline: one request per product, for {naive_seconds:.0f} s")
+    seq = len(receiver.events())
+    naive = run_shell_script(
+        server,
+        "naive_export.py",
+        {
+            "BENCH_BACKEND": str(connection.backend_id),
+            "BENCH_SECONDS": str(naive_seconds),
+        },
+        timeout=naive_seconds + 300,
+    )
+    naive_requests = len(receiver.events("stock.updated", since=seq))
+    naive_rate = naive["requests"] / naive["seconds"]
+
+    log("  batched: Push All Stock, until the channel holds every SKU")
+    seq = len(receiver.events())
+    started = time.monotonic()
+    server.rpc("retail.backend", "action_push_all_stock", [connection.backend_id])
+    scheduled = time.monotonic() - started
+    wanted = set(products)
+    wait_for(
+        lambda: wanted <= _skus_pushed_since(receiver, seq),
+        timeout=900,
+        interval=0.5,
+        what=f"{sku_count} SKUs on the channel",
+    )
+    wall = time.monotonic() - started
+    requests = len(receiver.events("stock.updated", since=seq))
+    connection.channel.close()
+    return {
+        "channel": "generic",
+        "skus": sku_count,
+        "rate_limit_per_s": settings["rate_limit"],
+        "stock_export_delay_s": settings["stock_export_delay"],
+        "batched_wall_s": round(wall, 1),
+        "batched_requests": requests,
+        "batched_enqueue_s": round(scheduled, 1),
+        "naive_requests_measured": naive_requests,
+        "naive_measured_s": round(naive["seconds"], 1),
+        "naive_requests_per_s": round(naive_rate, 1),
+        "naive_wall_s_extrapolated": round(sku_count / naive_rate, 0),
+        "naive_requests": sku_count,
+        "speedup": round(sku_count / naive_rate / wall, 1),
+    }
+
+
+# ---------------------------------------------------------------------------
+# 4. stock move done in Odoo -> quantity on the channel
+# ---------------------------------------------------------------------------
+
+
+def _received_at(text):
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _latency_samples(server, connection, skus, pause, base, rng, isolated):
+    """Change the stock of each SKU; return seconds until the channel had it.
+
+    ``isolated``: wait for each quantity to reach the channel before the next
+    change (nothing else pending: the full push delay shows). Otherwise the
+    changes follow each other every ``pause`` seconds, as on a busy day, and
+    one push carries every change pending at that moment.
+    """
+    receiver = connection.push_server.app
+    done_at, expected = {}, {}
+    for index, sku in enumerate(skus):
+        expected[sku] = base + index
+        set_stock(server, [connection.products[sku]], expected[sku])
+        # The RPC returns after the commit: the move is done from here on.
+        done_at[sku] = time.time()
+        if isolated:
+            wait_for(
+                lambda sku=sku: receiver.stock().get(sku) == expected[sku],
+                timeout=120,
+                interval=0.1,
+                what=f"{sku} on the channel",
+            )
+        time.sleep(rng.uniform(*pause))
+    wait_for(
+        lambda: all(receiver.stock().get(s) == q for s, q in expected.items()),
+        timeout=300,
+        interval=0.2,
+        what="every new quantity on the channel",
+    )
+    details = receiver.stock_details()
+    return [
+        _received_at(details[sku]["received_at"]) - done_at[sku] for sku in expected
+    ]
+
+
+def bench_stock_latency(server, samples, log, seed=3):
+    """Inventory changes one product at a time; when does the channel know?
+
+    Two rows: changes far apart (each waits for the push delay on its own),
+    and a steady stream of changes (pushes coalesce).
+    """
+    connection = create_connection(
+        server, "latency", sku_count=2 * samples, stock=100, push=True, bind=True
+    )
+    receiver = connection.push_server.app
+    server.rpc("retail.backend", "action_push_all_stock", [connection.backend_id])
+    wait_for(
+        lambda: len(receiver.stock()) >= 2 * samples,
+        timeout=300,
+        what="initial stock pushed",
+    )
+    wait_for(lambda: all_queues_idle(server), timeout=300, what="queues idle")
+    (settings,) = server.rpc(
+        "retail.backend", "read", [connection.backend_id], ["stock_export_delay"]
+    )
+    delay = settings["stock_export_delay"]
+    rng = random.Random(seed)
+    rows = []
+    for mode, skus, pause in (
+        ("one change at a time", connection.skus[:samples], (0.0, 1.0)),
+        ("a change every 0.2-1.5 s", connection.skus[samples:], (0.2, 1.5)),
+    ):
+        log(f"  {samples} stock changes, {mode}, push delay {delay} s")
+        latencies = _latency_samples(
+            server,
+            connection,
+            skus,
+            pause,
+            base=200,
+            rng=rng,
+            isolated=mode.startswith("one"),
+        )
+        rows.append(
+            {
+                "channel": "generic",
+                "mode": mode,
+                "samples": len(latencies),
+                "stock_export_delay_s": delay,
+                "p50_s": round(percentile(latencies, 0.5), 2),
+                "p95_s": round(percentile(latencies, 0.95), 2),
+                "max_s": round(max(latencies), 2),
+                "min_s": round(min(latencies), 2),
+            }
+        )
+    connection.channel.close()
+    return rows
