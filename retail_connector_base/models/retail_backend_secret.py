@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..tools import crypto
 from ..utils import get_encryption_key
@@ -53,12 +54,20 @@ class RetailBackendSecret(models.Model):
     @api.model
     def _read_clear(self, backend, name):
         """Return the decrypted credential, or an empty string if unset."""
-        existing = self.sudo().search(
-            [("backend_id", "=", backend.id), ("name", "=", name)], limit=1
+        # One query and a cached decryption: this runs on every webhook.
+        self.flush_model(["backend_id", "name", "ciphertext"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT ciphertext FROM retail_backend_secret "
+                "WHERE backend_id = %s AND name = %s",
+                backend.id,
+                name,
+            )
         )
-        if not existing:
+        row = self.env.cr.fetchone()
+        if not row:
             return ""
-        return crypto.decrypt(get_encryption_key(), existing.ciphertext)
+        return crypto.decrypt_cached(get_encryption_key(), row[0])
 
     @api.model
     def _names_set(self, backends):

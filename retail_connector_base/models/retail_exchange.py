@@ -208,6 +208,8 @@ class RetailExchange(models.Model):
     def _enqueue_processing(self):
         """Queue the processing job of each exchange and remember it."""
         self.flush_recordset()
+        # Only what the job needs: the row also holds the (large) payload.
+        self.fetch(["topic", "external_id", "backend_id", "company_id"])
         for exchange in self:
             job = exchange.with_delay(
                 channel=const.JOB_CHANNEL_INBOUND,

@@ -4,6 +4,8 @@ The key lives outside the database, in the Odoo configuration or the
 environment, so that a database dump alone never reveals a credential.
 """
 
+import functools
+
 from cryptography.fernet import Fernet, InvalidToken
 
 CONFIG_OPTION = "retail_connector_encryption_key"
@@ -36,6 +38,7 @@ def _as_bytes(value):
     return value.encode() if isinstance(value, str) else value
 
 
+@functools.lru_cache(maxsize=8)
 def resolve_key(config_value: str | None, env_value: str | None) -> bytes:
     """Return the key from the Odoo config, else from the environment.
 
@@ -74,3 +77,14 @@ def decrypt(key: bytes, token: str) -> str:
             "A stored credential cannot be decrypted with the configured "
             "encryption key (was the key changed?). Enter the credential again."
         ) from None
+
+
+@functools.lru_cache(maxsize=256)
+def decrypt_cached(key: bytes, token: str) -> str:
+    """:func:`decrypt`, remembered per (key, token) for this process.
+
+    Webhook verification reads the same secret on every delivery; the token
+    changes whenever the secret is set again, so a changed secret is never
+    served from the cache. Failures are not cached.
+    """
+    return decrypt(key, token)

@@ -75,3 +75,16 @@ def test_invalid_key_is_rejected_without_echoing_it(value):
 
     assert str(info.value).startswith("invalid key")
     assert value not in str(info.value)
+
+
+def test_cached_decryption_follows_a_new_secret_and_never_caches_failures():
+    key = crypto.resolve_key(crypto.generate_key(), None)
+    old, new = crypto.encrypt(key, "old-secret"), crypto.encrypt(key, "new-secret")
+    other_key = crypto.generate_key().encode()
+
+    assert crypto.decrypt_cached(key, old) == "old-secret"
+    assert crypto.decrypt_cached(key, new) == "new-secret"
+    assert crypto.decrypt_cached(key, old) == "old-secret"
+    for _attempt in range(2):
+        with pytest.raises(crypto.SecretDecryptError):
+            crypto.decrypt_cached(other_key, new)
