@@ -108,7 +108,6 @@ def write_config(db, port, gevent_port):
     parser["options"] = {
         "addons_path": odoo_paths.addons_path(),
         "db_name": db,
-        "dbfilter": f"^{db}$",
         "list_db": "False",
         "admin_passwd": kept("admin_passwd", lambda: secrets.token_urlsafe(24)),
         "http_interface": "127.0.0.1",

@@ -316,7 +316,6 @@ class OdooServer:
             "--load=web,queue_job",
             f"--http-port={self.http_port}",
             f"--gevent-port={self.gevent_port}",
-            f"--db-filter=^{re.escape(self.db)}$",
         ]
 
     def start(self):
