@@ -377,7 +377,8 @@ def test_accepted_garbage_ends_done_or_failed_and_half_writes_nothing(
     ]
     assert not orphans, f"customers left by failed orders: {orphans[:5]}"
     print(
-        f"{len(connection.extra['answers'])} signed bodies, {accepted} accepted: "
+        f"{len(connection.extra['answers'])} signed bodies, {accepted} answered 200 "
+        f"({len(exchanges)} distinct events stored): "
         f"{len(exchanges) - len(failed)} done, {len(failed)} failed (business), "
         f"{len(orders)} sale orders"
     )
