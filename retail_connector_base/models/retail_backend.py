@@ -909,7 +909,8 @@ class RetailBackend(models.Model):
     def _export_stock_job(self, product_id):
         """Job: push the pending stock of this connection (batched)."""
         self.ensure_one()
-        return StockExporter(self.env, self).run(product_id)
+        # The product only keys the job: the run pushes every pending binding.
+        return StockExporter(self.env, self).run()
 
     def _export_stock(self, items):
         """Send quantities to the channel (hook).

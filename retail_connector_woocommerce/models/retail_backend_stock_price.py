@@ -1,15 +1,12 @@
 """Stock levels and prices pushed to WooCommerce through its batch endpoints."""
 
-from datetime import timedelta
-
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
-from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.tools import canonical, http_client
 
 from .. import const
+from ..services.price_export import PriceExporter
 from ..tools import mappers
 
 
@@ -134,30 +131,7 @@ class RetailBackend(models.Model):
         were marked.
         """
         self.ensure_one()
-        Binding = self.env["retail.product.binding"].sudo()
-        domain = [("backend_id", "=", self.id)]
-        if products is not None:
-            domain.append(("product_id", "in", products.ids))
-        bindings = Binding.search(domain)
-        if not bindings:
-            return 0
-        Binding.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE retail_product_binding SET woocommerce_price_pending = true"
-                " WHERE id IN %s",
-                tuple(bindings.ids),
-            )
-        )
-        bindings.invalidate_recordset(["woocommerce_price_pending"])
-        delay = self.stock_export_delay if delay is None else delay
-        self.with_delay(
-            channel=base_const.JOB_CHANNEL_OUTBOUND,
-            eta=fields.Datetime.now() + timedelta(seconds=max(0, delay)),
-            identity_key=f"retail-woo-prices-{self.id}",
-            description=_("Push prices to %s", self.name),
-        )._woocommerce_export_prices_job()
-        return len(bindings)
+        return PriceExporter(self.env, self).schedule(products, delay)
 
     def _woocommerce_prices(self, products):
         """Price of each product for the store: the pricelist's, taxes per setting."""
@@ -178,58 +152,32 @@ class RetailBackend(models.Model):
     def _woocommerce_export_prices_job(self):
         """Job: push the pending prices of this connection in batches."""
         self.ensure_one()
-        if self.state != "active":
-            return _("Nothing to do: the connection is not active.")
-        Binding = self.env["retail.product.binding"].sudo()
-        Binding.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM retail_product_binding WHERE backend_id = %s"
-                " AND woocommerce_price_pending ORDER BY id FOR UPDATE SKIP LOCKED",
-                self.id,
-            )
-        )
-        bindings = Binding.browse([row[0] for row in self.env.cr.fetchall()])
-        if not bindings:
-            return _("Nothing to do: already pushed by another job.")
-        if not self.pricelist_id:
-            bindings.write({"woocommerce_price_pending": False})
-            return _("Nothing to do: the connection has no pricelist.")
-        prices = self._woocommerce_prices(bindings.product_id)
+        return PriceExporter(self.env, self).run()
+
+    def _woocommerce_export_prices(self, items):
+        """Send ``[(binding, price)]`` to the store's batch endpoints.
+
+        Returns ``{binding id: error}`` for the items not linked to a store
+        product or refused by the store; an outage raises.
+        """
+        self.ensure_one()
         errors, groups, by_item = {}, {}, {}
-        for binding in bindings:
+        for binding, price in items:
             if not (binding.external_id or "").isdigit():
                 errors[binding.id] = _("Not linked to a store product.")
                 continue
             item = {
                 "id": int(binding.external_id),
-                "regular_price": mappers.money_text(prices[binding.product_id.id]),
+                "regular_price": mappers.money_text(price),
             }
             groups.setdefault(binding.external_parent_id or "", []).append(item)
             by_item[item["id"]] = binding
         client = self._woocommerce_client()
-        try:
-            with self._outbound_call("product.prices", groups) as exchange:
-                errors.update(self._woocommerce_batch_update(client, groups, by_item))
-                exchange.result = _(
-                    "%(sent)s prices sent, %(refused)s refused.",
-                    sent=len(bindings) - len(errors),
-                    refused=len(errors),
-                )
-        except http_client.ChannelHttpError as exc:
-            # The claim is rolled back with the job: the prices stay pending.
-            raise self._retry_later(exc) from exc
-        now = fields.Datetime.now()
-        for binding in bindings:
-            error = errors.get(binding.id)
-            values = {
-                "woocommerce_price_pending": False,
-                "woocommerce_price_error": error or False,
-            }
-            if not error:
-                values.update(
-                    woocommerce_exported_price=prices[binding.product_id.id],
-                    woocommerce_price_exported_at=now,
-                )
-            binding.write(values)
-        return exchange.result
+        with self._outbound_call("product.prices", groups) as exchange:
+            errors.update(self._woocommerce_batch_update(client, groups, by_item))
+            exchange.result = _(
+                "%(sent)s prices sent, %(refused)s refused.",
+                sent=len(items) - len(errors),
+                refused=len(errors),
+            )
+        return errors
