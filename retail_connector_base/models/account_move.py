@@ -9,8 +9,6 @@ turned into a second credit note, nor a credit note refunded twice.
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from .. import const
-
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -74,14 +72,12 @@ class AccountMove(models.Model):
                 or move.retail_external_refund_id
             ):
                 continue
-            backend = move._retail_channel_order().retail_backend_id
-            if not backend or backend.state != "active":
-                continue
-            backend.with_delay(
-                channel=const.JOB_CHANNEL_OUTBOUND,
-                identity_key=f"retail-refund-{move.id}",
-                description=_("Refund %s on the channel", move.name),
-            )._export_refund_job(move.id)
+            move._retail_channel_order().retail_backend_id._enqueue_export(
+                "_export_refund_job",
+                move,
+                "refund",
+                _("Refund %s on the channel", move.name),
+            )
 
     def action_retail_export_refund(self):
         """Try the channel refund of these credit notes again (after a fix)."""

@@ -7,6 +7,7 @@ The generic jobs live here; each channel implements the hooks
 from odoo import _, models
 from odoo.exceptions import UserError
 
+from .. import const
 from ..services.locks import lock_or_retry
 from ..tools import http_client
 
@@ -14,12 +15,42 @@ from ..tools import http_client
 class RetailBackend(models.Model):
     _inherit = "retail.backend"
 
-    def _retail_refused(self, record, error):
-        """Say on `record` that the channel refused an export; return the text.
+    def _enqueue_export(self, job_method, record, kind, description):
+        """Queue ``job_method(record.id)`` on the outbound job channel.
 
-        The job ends without raising so that the failed outbound exchange
-        recorded by the channel hook stays in the exception queue.
+        Its identity key ``retail-<kind>-<record id>`` makes it one job per
+        record while it waits. No connection, or one not active, queues
+        nothing.
         """
+        if not self or self.state != "active":
+            return
+        delayed = self.with_delay(
+            channel=const.JOB_CHANNEL_OUTBOUND,
+            identity_key=f"retail-{kind}-{record.id}",
+            description=description,
+        )
+        getattr(delayed, job_method)(record.id)
+
+    def _retail_export(self, record, hook):
+        """Call the channel hook ``hook(record)``; return (result, refusal).
+
+        A failure that may pass postpones the job. A refusal by the channel
+        (any other ChannelHttpError, or a UserError) is said on `record` and
+        its text returned; the job then ends without raising, so that the
+        failed outbound exchange recorded by the hook stays in the exception
+        queue.
+        """
+        try:
+            return hook(record), None
+        except http_client.ChannelHttpError as exc:
+            if exc.retryable:
+                raise self._retry_later(exc) from exc
+            return None, self._retail_refused(record, exc)
+        except UserError as exc:
+            return None, self._retail_refused(record, exc)
+
+    def _retail_refused(self, record, error):
+        """Say on `record` that the channel refused an export; return the text."""
         message = _(
             "The channel refused it: %s", error.args[0] if error.args else error
         )
@@ -35,15 +66,8 @@ class RetailBackend(models.Model):
         order = self.env["sale.order"].browse(order_id).exists()
         if not order or order.state != "cancel" or order.retail_backend_id != self:
             return _("Nothing to do: the order is not cancelled any more.")
-        try:
-            result = self._export_order_cancel(order)
-        except http_client.ChannelHttpError as exc:
-            if exc.retryable:
-                raise self._retry_later(exc) from exc
-            return self._retail_refused(order, exc)
-        except UserError as exc:
-            return self._retail_refused(order, exc)
-        return result or _("Nothing to send for this channel.")
+        result, refused = self._retail_export(order, self._export_order_cancel)
+        return refused or result or _("Nothing to send for this channel.")
 
     def _export_order_cancel(self, order):
         """Cancel `order` on the channel (hook); return a summary."""
@@ -82,14 +106,9 @@ class RetailBackend(models.Model):
         # created here comes back in the channel's order events, and must be
         # recognised as this credit note, not become a second one.
         lock_or_retry(self.env, self.id, "refund", order.retail_external_id)
-        try:
-            external_id = self._export_refund(move)
-        except http_client.ChannelHttpError as exc:
-            if exc.retryable:
-                raise self._retry_later(exc) from exc
-            return self._retail_refused(move, exc)
-        except UserError as exc:
-            return self._retail_refused(move, exc)
+        external_id, refused = self._retail_export(move, self._export_refund)
+        if refused:
+            return refused
         if not external_id:
             return _("Nothing to send for this channel.")
         move.write(

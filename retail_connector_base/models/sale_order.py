@@ -1,7 +1,5 @@
 from odoo import _, fields, models
 
-from .. import const
-
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -72,15 +70,13 @@ class SaleOrder(models.Model):
 
     def _retail_enqueue_cancel_exports(self):
         """Queue one job per cancelled channel order telling its channel."""
-        for order in self:
-            backend = order.retail_backend_id
-            if order.state != "cancel" or not backend or backend.state != "active":
-                continue
-            backend.with_delay(
-                channel=const.JOB_CHANNEL_OUTBOUND,
-                identity_key=f"retail-cancel-{order.id}",
-                description=_("Cancel %s on the channel", order.name),
-            )._export_order_cancel_job(order.id)
+        for order in self.filtered(lambda o: o.state == "cancel"):
+            order.retail_backend_id._enqueue_export(
+                "_export_order_cancel_job",
+                order,
+                "cancel",
+                _("Cancel %s on the channel", order.name),
+            )
 
     def action_view_retail_exchanges(self):
         self.ensure_one()

@@ -1,7 +1,5 @@
 from odoo import _, models
 
-from .. import const
-
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
@@ -14,17 +12,11 @@ class StockPicking(models.Model):
     def _retail_enqueue_shipment_exports(self):
         """Tell each channel its orders shipped, once per delivery."""
         for picking in self:
-            order = picking.sale_id
-            backend = order.retail_backend_id
-            if (
-                picking.state != "done"
-                or picking.picking_type_code != "outgoing"
-                or not backend
-                or backend.state != "active"
-            ):
+            if picking.state != "done" or picking.picking_type_code != "outgoing":
                 continue
-            backend.with_delay(
-                channel=const.JOB_CHANNEL_OUTBOUND,
-                identity_key=f"retail-shipment-{picking.id}",
-                description=_("Push shipment %s", picking.name),
-            )._export_shipment_job(picking.id)
+            picking.sale_id.retail_backend_id._enqueue_export(
+                "_export_shipment_job",
+                picking,
+                "shipment",
+                _("Push shipment %s", picking.name),
+            )
