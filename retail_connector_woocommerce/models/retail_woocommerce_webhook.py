@@ -1,8 +1,6 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.retail_connector_base.tools import http_client
-
 from .. import const
 
 
@@ -45,21 +43,17 @@ class RetailWoocommerceWebhook(models.Model):
         ),
     ]
 
-    def _call_store(self, method, *args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except http_client.ChannelHttpError as exc:
-            raise UserError(_("The store answered: %s", exc)) from exc
-
     def action_reenable(self):
         """Set these webhooks active again on the store."""
         for webhook in self:
-            client = webhook.backend_id._woocommerce_client()
-            data = self._call_store(
-                client.update_webhook, webhook.external_id, {"status": "active"}
+            backend = webhook.backend_id
+            data = backend._woocommerce_call(
+                backend._woocommerce_client().update_webhook,
+                webhook.external_id,
+                {"status": "active"},
             )
             webhook.status = data.get("status") or "active"
-            webhook.backend_id.message_post(
+            backend.message_post(
                 body=_("Store webhook %s re-activated.", webhook.topic)
             )
         return True
@@ -76,7 +70,9 @@ class RetailWoocommerceWebhook(models.Model):
                 )
             )
         for webhook in self:
-            client = webhook.backend_id._woocommerce_client()
-            self._call_store(client.delete_webhook, webhook.external_id)
+            backend = webhook.backend_id
+            backend._woocommerce_call(
+                backend._woocommerce_client().delete_webhook, webhook.external_id
+            )
         self.unlink()
         return True
