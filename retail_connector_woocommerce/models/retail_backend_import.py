@@ -1,11 +1,16 @@
 """WooCommerce orders in: webhook events mapped, reconciliation and imports."""
 
 import dataclasses
+import hashlib
 import json
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.retail_connector_base import const as base_const
+from odoo.addons.retail_connector_base.services.order_processor import (
+    CONFIRMED_STATUSES,
+)
 from odoo.addons.retail_connector_base.tools import canonical, http_client, inbound
 
 from .. import const
@@ -90,21 +95,7 @@ class RetailBackend(models.Model):
         """
         if not order.refunds:
             return []
-        known = set(
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("retail_backend_id", "=", self.id),
-                    (
-                        "retail_external_refund_id",
-                        "in",
-                        [refund.external_id for refund in order.refunds],
-                    ),
-                ]
-            )
-            .mapped("retail_external_refund_id")
-        )
+        known = self._woocommerce_known_refunds(order.refunds)
         todo = sorted(
             (refund for refund in order.refunds if refund.external_id not in known),
             key=lambda refund: (
@@ -124,6 +115,24 @@ class RetailBackend(models.Model):
             for refund in todo
         ]
 
+    def _woocommerce_known_refunds(self, refunds):
+        """The external ids of ``refunds`` that are credit notes already."""
+        return set(
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("retail_backend_id", "=", self.id),
+                    (
+                        "retail_external_refund_id",
+                        "in",
+                        [refund.external_id for refund in refunds],
+                    ),
+                ]
+            )
+            .mapped("retail_external_refund_id")
+        )
+
     # ------------------------------------------------------------------
     # Polling: reconciliation and first imports
     # ------------------------------------------------------------------
@@ -131,10 +140,16 @@ class RetailBackend(models.Model):
         """Store a polled order as an inbound exchange and queue it.
 
         The same exchange and processing path as a webhook delivery. The
-        dedup key is the order id and modification time, so polling the same
-        state twice stores it once; an order whose state is already applied or
-        already received by webhook is not stored at all. Returns True when a
-        new exchange was stored.
+        dedup key is the order id, modification time and a digest of the
+        order, so polling the same state twice stores it once; an order whose
+        state is already applied or already received by webhook is not stored
+        at all. Returns True when a new exchange was stored.
+
+        WooCommerce's modification times have whole seconds: a change made
+        within the second of the state Odoo applied (a cancellation right
+        after the payment) looks no newer than it. So when the sale order
+        carries the polled order's very time, the order counts as applied only
+        if the sale order shows its status, total and refunds.
         """
         self.ensure_one()
         order_id = str(payload.get("id") or "")
@@ -143,8 +158,23 @@ class RetailBackend(models.Model):
         modified = self._woocommerce_modified_at(payload)
         if modified:
             sale = self._woocommerce_sale_order(order_id)
-            if sale.retail_updated_at and sale.retail_updated_at >= modified:
+            applied = sale.retail_updated_at
+            same_second = bool(applied) and applied == modified
+            if applied and applied > modified:
                 return False
+            if same_second and self._woocommerce_sale_shows(sale, payload):
+                return False
+            received = [("occurred_at", ">=", modified)]
+            if same_second:
+                # What came of that second is applied and the sale order does
+                # not show this state: only an event still waiting may.
+                received = [
+                    "|",
+                    ("occurred_at", ">", modified),
+                    "&",
+                    ("occurred_at", "=", modified),
+                    ("state", "in", base_const.EXCHANGE_OPEN_STATES),
+                ]
             Exchange = self.env["retail.exchange"].sudo()
             if Exchange.search_count(
                 [
@@ -152,20 +182,51 @@ class RetailBackend(models.Model):
                     ("direction", "=", "inbound"),
                     ("external_id", "=", order_id),
                     ("topic", "=like", "order.%"),
-                    ("occurred_at", ">=", modified),
+                    *received,
                 ],
                 limit=1,
             ):
                 return False
+        raw_body = json.dumps(payload, separators=(",", ":")).encode()
+        digest = hashlib.sha256(raw_body).hexdigest()[:16]
         event = inbound.InboundEvent(
             topic="order.updated",
-            dedup_key=f"{const.POLL_DEDUP_PREFIX}:{order_id}:{modified or ''}",
+            dedup_key=f"{const.POLL_DEDUP_PREFIX}:{order_id}:{modified or ''}:{digest}",
             external_id=order_id,
             occurred_at=modified,
         )
-        raw_body = json.dumps(payload, separators=(",", ":")).encode()
         outcome = self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
         return outcome == "accepted"
+
+    def _woocommerce_sale_shows(self, sale, payload):
+        """Whether ``sale`` shows the status, total and refunds of a store order.
+
+        Only what processing the order would change: cancelled or not,
+        confirmed when it should be, the channel total, every refund a credit
+        note. An order that cannot be mapped shows nothing (processing it
+        says why).
+        """
+        try:
+            order = mappers.order_to_canonical(
+                payload, self._woocommerce_status_mapping()
+            )
+        except canonical.CanonicalError:
+            return False
+        if (order.status == "cancelled") != (sale.state == "cancel"):
+            return False
+        if (
+            order.status in CONFIRMED_STATUSES
+            and self.auto_confirm
+            and sale.state in ("draft", "sent")
+        ):
+            return False
+        if order.total is not None and sale.currency_id.compare_amounts(
+            sale.retail_channel_total, float(order.total)
+        ):
+            return False
+        return not order.refunds or len(
+            self._woocommerce_known_refunds(order.refunds)
+        ) == len({refund.external_id for refund in order.refunds})
 
     def _woocommerce_import_orders(self, modified_after, source="reconciliation"):
         """Feed every order modified after `modified_after`; return (read, fed)."""

@@ -118,6 +118,35 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         sale.invalidate_recordset()
         self.assertEqual(len(sale.retail_exchange_ids), 1)
 
+    def test_change_within_the_applied_second_is_repaired_by_reconciliation(self):
+        # WooCommerce's modification dates have whole seconds: an order
+        # cancelled within the second of the payment Odoo applied looks no
+        # newer than it. Its webhook lost, polling must still repair it.
+        order, sale = self.import_order(("CHAIR-OAK", 1))
+        self.assertEqual(sale.state, "sale")
+        with self.store.change() as store:
+            record = store.orders[order["id"]]
+            paid_at = record["date_modified"]
+            store.update_order(order["id"], {"status": "cancelled"})
+            record["date_modified"] = paid_at
+        self.wait_for_store()
+        self.assertEqual(sale.retail_updated_at, paid_at)
+        self.backend.write(
+            {"import_checkpoint": fields.Datetime.now(), "reread_window": 2}
+        )
+
+        with trap_jobs():
+            self.backend._reconcile_job()
+        processed = self.perform_queued()
+        self.assertEqual(len(processed), 1, "the cancellation is fed once")
+        self.assertEqual(processed.state, "done", processed.error)
+        sale.invalidate_recordset()
+        self.assertEqual(sale.state, "cancel")
+        # Polling again: the sale order shows what the store shows.
+        with trap_jobs():
+            self.backend._reconcile_job()
+        self.assertFalse(self.perform_queued())
+
     def test_import_orders_since_a_date(self):
         orders = self.checkout(("MUG-ENAMEL", 1), count=2)
         wizard = self.env["retail.woocommerce.import.wizard"].create(
