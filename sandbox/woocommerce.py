@@ -36,7 +36,8 @@ Admin endpoints (no auth, no faults) besides the shared ``/_sandbox/*``:
 ``POST /_sandbox/checkout`` (place orders now), ``GET /_sandbox/requests``
 (every API call received), ``GET /_sandbox/webhooks`` (with secrets and
 failure counts), ``GET /_sandbox/delivery-log``, ``POST /_sandbox/keys``,
-``POST /_sandbox/orders/<id>/restore`` (untrash: fires ``order.restored``).
+``POST /_sandbox/orders/<id>/restore`` (untrash: fires ``order.restored``),
+``GET /_sandbox/stock`` (each SKU's quantity and when a call last set it).
 """
 
 from __future__ import annotations
@@ -496,6 +497,8 @@ class WooStore:
         self._note_ids = itertools.count(1)
         self.requests: list[dict] = []
         self.delivery_log: list[dict] = []
+        # Record id -> Unix time a call last set its stock quantity.
+        self.stock_written_at: dict[int, float] = {}
         self._events: list[tuple] = []
         self._scheduled: list[tuple] = []
         self._in_flight = 0
@@ -669,6 +672,7 @@ class WooStore:
             # Ignored unless stock is managed, as in WooCommerce.
             if record["manage_stock"]:
                 record["stock_quantity"] = quantity
+                self.stock_written_at[record["id"]] = self.clock()
         if "stock_status" in data and not record["manage_stock"]:
             record["stock_status"] = _choice(data, "stock_status")
         if isinstance(data.get("attributes"), list):
@@ -2292,6 +2296,26 @@ class WooStore:
                 "scheduled_deliveries": len(self._scheduled),
             }
 
+    def stock_levels(self) -> dict:
+        """``{sku: {"id", "quantity", "written_at"}}`` for ``GET /_sandbox/stock``.
+
+        Every product and variation with a SKU that manages stock;
+        ``written_at`` is the Unix time, with fractions (the REST dates have
+        whole seconds), of the last call that set its quantity.
+        """
+        with self.lock:
+            return {
+                record["sku"]: {
+                    "id": record["id"],
+                    "quantity": record["stock_quantity"],
+                    "written_at": self.stock_written_at.get(record["id"]),
+                }
+                for record in itertools.chain(
+                    self.products.values(), self.variations.values()
+                )
+                if record["sku"] and record["manage_stock"]
+            }
+
     def admin_webhook(self, webhook: dict) -> dict:
         """A webhook with what REST hides: secret, failure count, last ping."""
         return {
@@ -3206,6 +3230,10 @@ class WooHandler(JsonHandler):
         except (KeyError, TypeError, ValueError) as exc:
             raise HttpError(400, f"invalid key: {exc}") from None
         return 201, {"consumer_key": data["consumer_key"]}
+
+    @route("GET", r"/_sandbox/stock", faults=False)
+    def _admin_stock(self, match):
+        return 200, self.app.stock_levels()
 
     @route("POST", r"/_sandbox/orders/(?P<id>\d+)/restore", faults=False)
     def _admin_restore(self, match):

@@ -719,6 +719,41 @@ def test_variation_batch(https_store):
     assert failed["error"]["code"] == "woocommerce_rest_product_variation_invalid_id"
 
 
+def test_admin_stock_tells_when_each_quantity_was_set(https_store):
+    store = https_store.app
+    desk = next(p for p in store.products.values() if p["sku"] == "DESK-OAK")
+    hoodie = next(p for p in store.products.values() if p["sku"] == "HOODIE")
+    variation = store.variations[hoodie["variations"][0]]
+    before = time.time()
+    api(
+        https_store,
+        "POST",
+        "products/batch",
+        {"update": [{"id": desk["id"], "stock_quantity": 7}]},
+    )
+    api(
+        https_store,
+        "PUT",
+        f"products/{hoodie['id']}/variations/{variation['id']}",
+        {"stock_quantity": 2},
+    )
+    after = time.time()
+    response = http_request("GET", f"{https_store.url}/_sandbox/stock")
+    assert response.status == 200
+    levels = response.json()
+    for sku, record_id, quantity in (
+        ("DESK-OAK", desk["id"], 7),
+        (variation["sku"], variation["id"], 2),
+    ):
+        assert levels[sku]["id"] == record_id
+        assert levels[sku]["quantity"] == quantity
+        assert before <= levels[sku]["written_at"] <= after
+    # Seeded, untouched since: set before the calls; no stock, not listed.
+    chair = levels["CHAIR-OAK"]
+    assert chair["written_at"] < before
+    assert "HOODIE" not in levels
+
+
 def test_product_create_duplicate_sku(https_store):
     response = api(https_store, "POST", "products", {"name": "x", "sku": "DESK-OAK"})
     assert response.status == 400
