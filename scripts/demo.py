@@ -26,6 +26,7 @@ Options: ``python3 scripts/demo.py --help`` (``make demo DEMO_ARGS="..."``).
 import argparse
 import base64
 import configparser
+import contextlib
 import ctypes
 import json
 import os
@@ -42,11 +43,12 @@ import urllib.request
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import child_process
+import odoo_db
 import odoo_paths
+import odoo_rpc
 import psycopg2
 from cryptography.fernet import Fernet
-
-from odoo.tools import config as odoo_config
 
 REPO_ROOT = odoo_paths.REPO_ROOT
 DEMO_DIR = REPO_ROOT / ".demo"
@@ -170,31 +172,11 @@ def stop_process(name, process, timeout=20):
         return
     if process.poll() is None:
         log(f"stopping {name}")
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            log(f"{name} did not stop in {timeout}s; killing it")
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    outcome = child_process.stop_session(process, timeout)
+    if outcome == child_process.KILLED:
+        log(f"{name} did not stop in {timeout}s; killed it")
+    elif outcome == child_process.RUNNING:
         log(f"{name} (pid {process.pid}) is still running")
-
-
-def log_tail(path, lines=40):
-    """Last lines of a log file, for error messages."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as log_file:
-            return "".join(log_file.readlines()[-lines:])
-    except OSError:
-        return ""
 
 
 def port_is_free(port):
@@ -221,34 +203,13 @@ def free_port():
 
 
 def installed_modules(db, modules):
-    """Our addons installed in ``db`` (empty when the database is missing)."""
-    params = {"dbname": db}
-    for key, option in (
-        ("host", "db_host"),
-        ("port", "db_port"),
-        ("user", "db_user"),
-        ("password", "db_password"),
-    ):
-        if odoo_config[option]:
-            params[key] = odoo_config[option]
+    """Our addons installed in ``db`` (None when the database is missing)."""
     try:
-        connection = psycopg2.connect(**params)
-    except psycopg2.OperationalError as exc:
-        if f'"{db}" does not exist' in str(exc):
+        if not odoo_db.database_exists(db):
             return None
+        return odoo_db.installed_modules(db, modules)
+    except psycopg2.OperationalError as exc:
         raise DemoError(f"cannot reach PostgreSQL: {exc}") from exc
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM ir_module_module"
-                " WHERE state = 'installed' AND name = ANY(%s)",
-                [list(modules)],
-            )
-            return {row[0] for row in cursor.fetchall()}
-    except psycopg2.Error:
-        return set()
-    finally:
-        connection.close()
 
 
 def prepare_database(db, modules, reset):
@@ -281,7 +242,7 @@ def prepare_database(db, modules, reset):
     if returncode or still_missing:
         raise DemoError(
             f"installing the addons failed (exit status {returncode}); "
-            f"end of {INSTALL_LOG}:\n{log_tail(INSTALL_LOG)}"
+            f"end of {INSTALL_LOG}:\n{child_process.log_tail(INSTALL_LOG)}"
         )
 
 
@@ -291,35 +252,28 @@ def prepare_database(db, modules, reset):
 
 
 class Rpc:
-    """Minimal JSON-RPC client for ``/jsonrpc`` as admin."""
+    """Minimal JSON-RPC client for ``/jsonrpc`` as admin.
+
+    Odoo's errors raise DemoError with Odoo's message.
+    """
 
     def __init__(self, url, db):
         self.url = url
         self.db = db
         self.uid = None
 
+    @staticmethod
+    @contextlib.contextmanager
+    def _odoo_errors():
+        try:
+            yield
+        except odoo_rpc.RpcError as exc:
+            raise DemoError(str(exc)) from exc
+
     def call(self, service, method, *args, timeout=30):
-        """``service.method(*args)``; raises DemoError with Odoo's message."""
-        body = json.dumps(
-            {
-                "jsonrpc": "2.0",
-                "method": "call",
-                "params": {"service": service, "method": method, "args": args},
-                "id": 1,
-            }
-        ).encode()
-        request = urllib.request.Request(
-            f"{self.url}/jsonrpc",
-            data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            answer = json.loads(reply.read())
-        if answer.get("error"):
-            data = answer["error"].get("data") or {}
-            raise DemoError(data.get("message") or answer["error"].get("message"))
-        # Odoo leaves "result" out when a method returns None.
-        return answer.get("result")
+        """``service.method(*args)``."""
+        with self._odoo_errors():
+            return odoo_rpc.call(self.url, service, method, *args, timeout=timeout)
 
     def login(self):
         """Log in as admin/admin."""
@@ -328,53 +282,27 @@ class Rpc:
             raise DemoError(f"admin/admin cannot log in to {self.db}")
 
     def __call__(self, model, method, *args, **kwargs):
-        return self.call(
-            "object",
-            "execute_kw",
-            self.db,
-            self.uid,
-            ADMIN[1],
-            model,
-            method,
-            args,
-            kwargs,
-        )
+        with self._odoo_errors():
+            return odoo_rpc.execute_kw(
+                self.url, self.db, self.uid, ADMIN[1], model, method, args, kwargs
+            )
 
 
-def wait_for_health(url, process, timeout):
-    """Wait until Odoo answers /web/health; fail fast if it died."""
+def wait_for_answer(name, url, process, log_path, timeout, interval=0.5):
+    """Wait until ``url`` answers; fail fast if ``process`` (``name``) died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise DemoError(
-                f"Odoo exited with status {process.returncode}; end of {ODOO_LOG}:\n"
-                f"{log_tail(ODOO_LOG)}"
+                f"{name} exited with status {process.returncode}; end of "
+                f"{log_path}:\n{child_process.log_tail(log_path)}"
             )
         try:
-            with urllib.request.urlopen(f"{url}/web/health", timeout=5) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise DemoError(f"Odoo did not answer within {timeout}s; see {ODOO_LOG}")
-
-
-def wait_for_sandbox(state_url, process, timeout, log_path):
-    """Wait until a sandbox answers its state endpoint; fail if it died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DemoError(
-                f"the sandbox exited with status {process.returncode}; end of "
-                f"{log_path}:\n{log_tail(log_path)}"
-            )
-        try:
-            with urllib.request.urlopen(state_url, timeout=2):
+            with urllib.request.urlopen(url, timeout=5):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise DemoError(f"the sandbox did not answer within {timeout}s; see {log_path}")
+            time.sleep(interval)
+    raise DemoError(f"{name} did not answer within {timeout}s; see {log_path}")
 
 
 def configure_connection(rpc, base_url, push_url, secret):
@@ -955,7 +883,9 @@ def start_woocommerce(args, rpc, base_url, children):
     started_at = time.time()
     store = start_process(command, WOO_LOG)
     children.insert(0, ("the WooCommerce sandbox store", store, WOO_LOG))
-    wait_for_sandbox(f"{store_url}/_sandbox/state", store, 30, WOO_LOG)
+    wait_for_answer(
+        "the sandbox", f"{store_url}/_sandbox/state", store, WOO_LOG, 30, 0.3
+    )
     try:
         setup_woocommerce(rpc, backend_id, base_url, store_url, started_at)
     except (DemoError, urllib.error.URLError, ConnectionError, TimeoutError) as exc:
@@ -1006,7 +936,7 @@ def start_generic(args, rpc, base_url, children):
     )
     children.insert(0, ("the generic sandbox", sandbox, SANDBOX_LOG))
     state_url = f"http://127.0.0.1:{push_port}/_sandbox/state"
-    wait_for_sandbox(state_url, sandbox, 30, SANDBOX_LOG)
+    wait_for_answer("the sandbox", state_url, sandbox, SANDBOX_LOG, 30, 0.3)
     return backend_id, backend_name, webhook_url, state_url
 
 
@@ -1034,7 +964,7 @@ def report(args, rpc, children, figures):
                     continue  # --count reached: keep Odoo running
                 raise DemoError(
                     f"{name} exited with status {process.returncode}; "
-                    f"end of {log_path}:\n{log_tail(log_path)}"
+                    f"end of {log_path}:\n{child_process.log_tail(log_path)}"
                 )
         try:
             lines = status_lines(rpc, figures)
@@ -1065,7 +995,7 @@ def run(args):
         )
         children.append(("Odoo", odoo, ODOO_LOG))
         base_url = f"http://127.0.0.1:{args.port}"
-        wait_for_health(base_url, odoo, timeout=180)
+        wait_for_answer("Odoo", f"{base_url}/web/health", odoo, ODOO_LOG, 180)
 
         rpc = Rpc(base_url, args.db)
         rpc.login()

@@ -20,6 +20,7 @@ Databases and servers created here are dropped and stopped at the end; logs
 stay in ``results/logs/``.
 """
 
+import contextlib
 import os
 import uuid
 
@@ -78,38 +79,32 @@ def odoo_template():
         drop_database(name)
 
 
+@contextlib.contextmanager
 def _server_on_copy(template, label, **options):
+    """A started server on a copy of ``template``; stopped and dropped after."""
     db = f"retail_connector_srv_{label}_{uuid.uuid4().hex[:8]}"
     copy_database(template, db)
     server = OdooServer(db, **options)
     try:
         server.start()
-    except Exception:
+        yield server
+    finally:
+        server.stop()
         drop_database(db)
-        raise
-    return server
 
 
 @pytest.fixture(scope="session")
 def odoo_server(odoo_template):
     """A running server (2 workers, cron, queue_job runner) shared by tests."""
-    server = _server_on_copy(odoo_template, "shared")
-    try:
+    with _server_on_copy(odoo_template, "shared") as server:
         yield server
-    finally:
-        server.stop()
-        drop_database(server.db)
 
 
 @pytest.fixture
 def fresh_odoo_server(odoo_template):
     """A running server on a database of its own, for one destructive test."""
-    server = _server_on_copy(odoo_template, "fresh")
-    try:
+    with _server_on_copy(odoo_template, "fresh") as server:
         yield server
-    finally:
-        server.stop()
-        drop_database(server.db)
 
 
 @pytest.fixture
@@ -120,19 +115,14 @@ def odoo_server_factory(odoo_template):
     started server (options as for ``OdooServer``); all are stopped and their
     databases dropped at the end of the test.
     """
-    servers = []
+    with contextlib.ExitStack() as servers:
 
-    def start(label="custom", **options):
-        server = _server_on_copy(odoo_template, label, **options)
-        servers.append(server)
-        return server
+        def start(label="custom", **options):
+            return servers.enter_context(
+                _server_on_copy(odoo_template, label, **options)
+            )
 
-    try:
         yield start
-    finally:
-        for server in servers:
-            server.stop()
-            drop_database(server.db)
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,8 @@ Every wait is bounded; a failure to start shows the end of the server log.
 import configparser
 import importlib.util
 import itertools
-import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,8 +23,6 @@ import urllib.request
 from pathlib import Path
 
 import psutil
-import psycopg2
-from psycopg2 import sql
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOG_DIR = REPO_ROOT / "results" / "logs"
@@ -43,48 +39,33 @@ ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "admin"
 
 
-def _load_odoo_paths():
-    """Import ``scripts/odoo_paths.py``, the one place that locates Odoo."""
-    path = REPO_ROOT / "scripts" / "odoo_paths.py"
-    spec = importlib.util.spec_from_file_location("retail_connector_odoo_paths", path)
+def _load_script(name):
+    """Import ``scripts/<name>.py`` (``scripts/`` is no package)."""
+    path = REPO_ROOT / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"retail_connector_{name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-odoo_paths = _load_odoo_paths()
+# Where Odoo is, its databases and child processes: shared with scripts/demo.py.
+odoo_paths = _load_script("odoo_paths")
+odoo_db = _load_script("odoo_db")
+odoo_rpc = _load_script("odoo_rpc")
+child_process = _load_script("child_process")
 
 
 class ServerError(RuntimeError):
     """The Odoo server could not be started, reached or stopped as expected."""
 
 
-class RpcError(RuntimeError):
-    """Odoo answered a JSON-RPC call with an error.
-
-    ``.data`` holds Odoo's error payload (``name``, ``message``, ``debug``).
-    """
-
-    def __init__(self, message, data=None):
-        super().__init__(message)
-        self.data = data or {}
+# Odoo answered a JSON-RPC call with an error; ``.data`` holds its payload.
+RpcError = odoo_rpc.RpcError
 
 
 # ---------------------------------------------------------------------------
 # Odoo configuration, ports, databases
 # ---------------------------------------------------------------------------
-
-
-def odoo_config():
-    """Odoo's configuration as a plain ``odoo`` command would see it.
-
-    Honours ``ODOO_RC`` (or ``~/.odoorc``) for the database connection and the
-    data directory, so tests run wherever Odoo itself runs.
-    """
-    # Imported late: importing it parses the user's Odoo config file.
-    from odoo.tools import config
-
-    return config
 
 
 def free_port():
@@ -94,83 +75,14 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def _pg_connect(dbname="postgres"):
-    config = odoo_config()
-    params = {"dbname": dbname}
-    for key, option in (
-        ("host", "db_host"),
-        ("port", "db_port"),
-        ("user", "db_user"),
-        ("password", "db_password"),
-    ):
-        if config[option]:
-            params[key] = config[option]
-    connection = psycopg2.connect(**params)
-    connection.autocommit = True
-    return connection
-
-
-def database_exists(name):
-    """True when PostgreSQL has a database called ``name``."""
-    connection = _pg_connect()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            return cursor.fetchone() is not None
-    finally:
-        connection.close()
-
-
-def installed_modules(name, modules):
-    """The subset of ``modules`` installed in database ``name``."""
-    if not database_exists(name):
-        return set()
-    connection = _pg_connect(name)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM ir_module_module"
-                " WHERE state = 'installed' AND name = ANY(%s)",
-                [list(modules)],
-            )
-            return {row[0] for row in cursor.fetchall()}
-    except psycopg2.Error:
-        return set()
-    finally:
-        connection.close()
-
-
-def drop_database(name):
-    """Drop database ``name`` and its filestore, closing its connections."""
-    connection = _pg_connect()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(name)
-                )
-            )
-    finally:
-        connection.close()
-    shutil.rmtree(odoo_config().filestore(name), ignore_errors=True)
-
-
-def copy_database(template, name):
-    """Create ``name`` as a copy of ``template``, filestore included."""
-    drop_database(name)
-    connection = _pg_connect()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("CREATE DATABASE {} WITH TEMPLATE {}").format(
-                    sql.Identifier(name), sql.Identifier(template)
-                )
-            )
-    finally:
-        connection.close()
-    source = Path(odoo_config().filestore(template))
-    if source.is_dir():
-        shutil.copytree(source, odoo_config().filestore(name), dirs_exist_ok=True)
+# Odoo's configuration (``ODOO_RC`` or ``~/.odoorc``) gives the database
+# connection and the data directory, so tests run wherever Odoo itself runs.
+odoo_config = odoo_db.odoo_config
+_pg_connect = odoo_db.connect
+database_exists = odoo_db.database_exists
+installed_modules = odoo_db.installed_modules
+drop_database = odoo_db.drop_database
+copy_database = odoo_db.copy_database
 
 
 def _child_env(extra=None):
@@ -182,12 +94,8 @@ def _child_env(extra=None):
     return env
 
 
-def _log_tail(path, lines=60):
-    try:
-        with open(path, encoding="utf-8", errors="replace") as log:
-            return "".join(log.readlines()[-lines:])
-    except OSError:
-        return "(no log)"
+def _log_tail(path):
+    return child_process.log_tail(path, lines=60, missing="(no log)")
 
 
 def build_template(name, modules=None, timeout=1800):
@@ -368,21 +276,11 @@ class OdooServer:
         if self.process is None:
             return
         process, self.process = self.process, None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        # Workers, the gevent process and the job runner share the session.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            raise ServerError(f"odoo (pid {process.pid}) did not die") from exc
+        # The master stops its workers, the gevent process and the job runner;
+        # what is left of the session is killed.
+        outcome = child_process.stop_session(process, timeout, whole_session=False)
+        if outcome == child_process.RUNNING:
+            raise ServerError(f"odoo (pid {process.pid}) did not die")
 
     def __enter__(self):
         return self.start()
@@ -486,25 +384,14 @@ class OdooServer:
 
     def jsonrpc(self, service, method, *args, timeout=60):
         """Call ``/jsonrpc`` ``service.method(*args)``; raise RpcError on error."""
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"service": service, "method": method, "args": list(args)},
-            "id": next(self._ids),
-        }
-        request = urllib.request.Request(
-            f"{self.url}/jsonrpc",
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
+        return odoo_rpc.call(
+            self.url,
+            service,
+            method,
+            *args,
+            timeout=timeout,
+            request_id=next(self._ids),
         )
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            answer = json.loads(reply.read())
-        if answer.get("error"):
-            error = answer["error"]
-            data = error.get("data") or {}
-            raise RpcError(data.get("message") or error.get("message"), data)
-        # Odoo leaves "result" out when a method returns None.
-        return answer.get("result")
 
     @property
     def uid(self):
@@ -519,14 +406,6 @@ class OdooServer:
 
     def rpc(self, model, method, *args, **kwargs):
         """``execute_kw`` as admin: ``rpc("res.partner", "search", [])``."""
-        return self.jsonrpc(
-            "object",
-            "execute_kw",
-            self.db,
-            self.uid,
-            ADMIN_PASSWORD,
-            model,
-            method,
-            list(args),
-            kwargs,
+        return odoo_rpc.execute_kw(
+            self.url, self.db, self.uid, ADMIN_PASSWORD, model, method, args, kwargs
         )
