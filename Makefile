@@ -95,7 +95,7 @@ test-server:  ## server-level tests: real Odoo with workers and the job runner
 
 # The short fault suite runs inside test-server; this is the full one.
 .PHONY: test-faults
-test-faults:  ## full fault suite (about 35 min): redelivery, kill -9, outage, PostgreSQL restart, fuzzing
+test-faults:  ## full fault suite (about 20 min): redelivery, kill -9, outage, PostgreSQL restart, fuzzing
 	@$(TEST_ENV) RETAIL_CONNECTOR_FAULTS=full $(PYTHON) -m pytest tests -m faults -rP
 
 # --- benchmarks --------------------------------------------------------------

@@ -3,7 +3,8 @@
 Shared by the server-level tests and ``make bench``: everything goes through
 the server's public faces (JSON-RPC as admin, the webhook URL, the push
 receiver of ``sandbox.generic``), never through our addons' Python code, so
-what passes here passes for a real integrator too.
+what passes here passes for a real integrator too. WooCommerce connections
+are created the same way (`create_woocommerce_connection`).
 
 Every wait is bounded in time; every retry loop in count.
 """
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from sandbox.common import http_request
 from sandbox.generic import CatalogItem, GenericChannel, sign
+from sandbox.woocommerce import DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 
 # States of an inbound exchange that still wait for their job.
 OPEN_STATES = ("received", "queued")
@@ -332,6 +334,35 @@ def bind_products(server, backend, products):
                 for sku, product_id in items[start : start + 1000]
             ],
         )
+
+
+def create_woocommerce_connection(
+    server, store_url, *, name, secret=None, settings=None, activate=True
+):
+    """A WooCommerce connection created over RPC, as an administrator would.
+
+    Store URL, the sandbox store's API key (``sandbox.woocommerce``'s default
+    one, required to activate even when the store is never called) and a
+    webhook secret (a new one unless given); ``settings`` are written too.
+    Returns ``(connection id, its webhook URL on this server)``.
+    """
+    secret = secret or f"wcsec-{uuid.uuid4().hex}"
+    SECRETS_SET.append(secret)
+    values = {
+        "name": name,
+        "channel": "woocommerce",
+        "woocommerce_store_url": store_url,
+        "woocommerce_consumer_key": DEFAULT_CONSUMER_KEY,
+        "woocommerce_consumer_secret": DEFAULT_CONSUMER_SECRET,
+        "webhook_secret": secret,
+        **(settings or {}),
+    }
+    backend = server.rpc("retail.backend", "create", values)
+    if activate:
+        server.rpc("retail.backend", "action_activate", [backend])
+    (record,) = server.rpc("retail.backend", "read", [backend], ["webhook_url"])
+    # The server's idea of its base URL may differ from where it listens.
+    return backend, f"{server.url}{urlsplit(record['webhook_url']).path}"
 
 
 def order_event(connection, external_id, *, quantity, status, topic=None):
