@@ -24,7 +24,7 @@ from tests.retail_channel import (
     job_states,
     set_stock,
 )
-from tests.server import odoo_paths
+from tests.server import _child_env, odoo_paths
 
 HERE = Path(__file__).resolve().parent
 
@@ -70,7 +70,9 @@ def all_queues_idle(server):
 def run_shell_script(server, script, env, timeout):
     """Run ``script`` inside ``odoo shell`` on the server's database.
 
-    Returns the JSON printed on its ``BENCH_RESULT`` line.
+    The shell gets the server's environment (its encryption key, to read the
+    connection's credentials) plus ``env``. Returns the JSON printed on its
+    ``BENCH_RESULT`` line.
     """
     command = [
         *odoo_paths.odoo_command(),
@@ -87,7 +89,7 @@ def run_shell_script(server, script, env, timeout):
             stdin=source,
             capture_output=True,
             text=True,
-            env={**os.environ, **env},
+            env=_child_env(env),
             timeout=timeout,
             check=False,
         )
@@ -296,6 +298,66 @@ def _failed(connection):
 # ---------------------------------------------------------------------------
 
 
+def connection_settings(server, backend_id):
+    """The connection's rate limit and push delay, reported with the figures."""
+    (settings,) = server.rpc(
+        "retail.backend", "read", [backend_id], ["rate_limit", "stock_export_delay"]
+    )
+    return settings
+
+
+def naive_export(server, backend_id, seconds):
+    """Run the one-request-per-product baseline (``naive_export.py``)."""
+    return run_shell_script(
+        server,
+        "naive_export.py",
+        {"BENCH_BACKEND": str(backend_id), "BENCH_SECONDS": str(seconds)},
+        timeout=seconds + 300,
+    )
+
+
+def push_all_stock(server, backend_id, finished_at, what):
+    """Press Push All Stock; time it until the channel holds every quantity.
+
+    ``finished_at(started)`` returns the Unix time at which the channel held
+    every new quantity, or None while it does not. Returns (seconds from the
+    call to that moment, seconds of the call itself).
+    """
+    started = time.time()
+    server.rpc("retail.backend", "action_push_all_stock", [backend_id])
+    scheduled = time.time() - started
+    finished = wait_for(
+        lambda: finished_at(started), timeout=900, interval=0.5, what=what
+    )
+    return finished - started, scheduled
+
+
+def export_row(channel, skus, settings, batched, naive):
+    """One channel's row of the export table.
+
+    ``batched``: (wall seconds, requests, seconds of the Push All Stock call);
+    ``naive``: the baseline's result plus ``channel_requests``, the requests
+    the channel counted.
+    """
+    wall, requests, scheduled = batched
+    rate = naive["requests"] / naive["seconds"]
+    return {
+        "channel": channel,
+        "skus": skus,
+        "rate_limit_per_s": settings["rate_limit"],
+        "stock_export_delay_s": settings["stock_export_delay"],
+        "batched_wall_s": round(wall, 1),
+        "batched_requests": requests,
+        "batched_enqueue_s": round(scheduled, 1),
+        "naive_requests_measured": naive["channel_requests"],
+        "naive_measured_s": round(naive["seconds"], 1),
+        "naive_requests_per_s": round(rate, 1),
+        "naive_wall_s_extrapolated": round(skus / rate, 0),
+        "naive_requests": skus,
+        "speedup": round(skus / rate / wall, 1),
+    }
+
+
 def _skus_pushed_since(receiver, seq):
     skus = set()
     for event in receiver.events("stock.updated", since=seq):
@@ -312,62 +374,40 @@ def bench_stock_export(server, sku_count, naive_seconds, log):
     products = create_products(server, f"EXP{connection.backend_id}", sku_count)
     bind_products(server, connection.backend_id, products)
     receiver = connection.push_server.app
-    (settings,) = server.rpc(
-        "retail.backend",
-        "read",
-        [connection.backend_id],
-        ["rate_limit", "stock_export_delay"],
-    )
+    settings = connection_settings(server, connection.backend_id)
 
     log(f"  naive baseline: one request per product, for {naive_seconds:.0f} s")
     seq = len(receiver.events())
-    naive = run_shell_script(
-        server,
-        "naive_export.py",
-        {
-            "BENCH_BACKEND": str(connection.backend_id),
-            "BENCH_SECONDS": str(naive_seconds),
-        },
-        timeout=naive_seconds + 300,
-    )
-    naive_requests = len(receiver.events("stock.updated", since=seq))
-    naive_rate = naive["requests"] / naive["seconds"]
+    naive = naive_export(server, connection.backend_id, naive_seconds)
+    naive["channel_requests"] = len(receiver.events("stock.updated", since=seq))
 
     log("  batched: Push All Stock, until the channel holds every SKU")
     seq = len(receiver.events())
-    started = time.monotonic()
-    server.rpc("retail.backend", "action_push_all_stock", [connection.backend_id])
-    scheduled = time.monotonic() - started
     wanted = set(products)
-    wait_for(
-        lambda: wanted <= _skus_pushed_since(receiver, seq),
-        timeout=900,
-        interval=0.5,
-        what=f"{sku_count} SKUs on the channel",
+    wall, scheduled = push_all_stock(
+        server,
+        connection.backend_id,
+        lambda _started: (
+            time.time() if wanted <= _skus_pushed_since(receiver, seq) else None
+        ),
+        f"{sku_count} SKUs on the channel",
     )
-    wall = time.monotonic() - started
     requests = len(receiver.events("stock.updated", since=seq))
     connection.channel.close()
-    return {
-        "channel": "generic",
-        "skus": sku_count,
-        "rate_limit_per_s": settings["rate_limit"],
-        "stock_export_delay_s": settings["stock_export_delay"],
-        "batched_wall_s": round(wall, 1),
-        "batched_requests": requests,
-        "batched_enqueue_s": round(scheduled, 1),
-        "naive_requests_measured": naive_requests,
-        "naive_measured_s": round(naive["seconds"], 1),
-        "naive_requests_per_s": round(naive_rate, 1),
-        "naive_wall_s_extrapolated": round(sku_count / naive_rate, 0),
-        "naive_requests": sku_count,
-        "speedup": round(sku_count / naive_rate / wall, 1),
-    }
+    return export_row(
+        "generic", sku_count, settings, (wall, requests, scheduled), naive
+    )
 
 
 # ---------------------------------------------------------------------------
 # 4. stock move done in Odoo -> quantity on the channel
 # ---------------------------------------------------------------------------
+
+# (label, pause between changes in seconds, wait for each before the next)
+LATENCY_MODES = (
+    ("one change at a time", (0.0, 1.0), True),
+    ("a change every 0.2-1.5 s", (0.2, 1.5), False),
+)
 
 
 def _received_at(text):
@@ -375,39 +415,94 @@ def _received_at(text):
     return moment.timestamp()
 
 
-def _latency_samples(server, connection, skus, pause, base, rng, isolated):
+def _holds(channel_stock, expected):
+    """True when the channel holds every ``{sku: quantity}`` of ``expected``."""
+    levels = channel_stock()
+    return all(levels.get(sku, (None,))[0] == qty for sku, qty in expected.items())
+
+
+def initial_push(server, backend_id, pushed):
+    """Push All Stock, wait until ``pushed()`` is true and every queue idle."""
+    server.rpc("retail.backend", "action_push_all_stock", [backend_id])
+    wait_for(pushed, timeout=300, what="initial stock pushed")
+    wait_for(lambda: all_queues_idle(server), timeout=300, what="queues idle")
+
+
+def _latency_samples(server, channel_stock, products, skus, pause, rng, isolated):
     """Change the stock of each SKU; return seconds until the channel had it.
 
-    ``isolated``: wait for each quantity to reach the channel before the next
-    change (nothing else pending: the full push delay shows). Otherwise the
-    changes follow each other every ``pause`` seconds, as on a busy day, and
-    one push carries every change pending at that moment.
+    ``channel_stock()`` returns ``{sku: (quantity, Unix time the channel got
+    it)}``. ``isolated``: wait for each quantity to reach the channel before
+    the next change (nothing else pending: the full push delay shows).
+    Otherwise the changes follow each other every ``pause`` seconds, as on a
+    busy day, and one push carries every change pending at that moment.
     """
-    receiver = connection.push_server.app
     done_at, expected = {}, {}
     for index, sku in enumerate(skus):
-        expected[sku] = base + index
-        set_stock(server, [connection.products[sku]], expected[sku])
+        expected[sku] = 200 + index
+        set_stock(server, [products[sku]], expected[sku])
         # The RPC returns after the commit: the move is done from here on.
         done_at[sku] = time.time()
         if isolated:
             wait_for(
-                lambda sku=sku: receiver.stock().get(sku) == expected[sku],
+                lambda sku=sku: _holds(channel_stock, {sku: expected[sku]}),
                 timeout=120,
                 interval=0.1,
                 what=f"{sku} on the channel",
             )
         time.sleep(rng.uniform(*pause))
     wait_for(
-        lambda: all(receiver.stock().get(s) == q for s, q in expected.items()),
+        lambda: _holds(channel_stock, expected),
         timeout=300,
         interval=0.2,
         what="every new quantity on the channel",
     )
-    details = receiver.stock_details()
-    return [
-        _received_at(details[sku]["received_at"]) - done_at[sku] for sku in expected
-    ]
+    levels = channel_stock()
+    return [levels[sku][1] - done_at[sku] for sku in expected]
+
+
+def latency_rows(server, channel, channel_stock, products, delay, log, seed=3):
+    """Both rows of section 4 for one channel, each changing half of ``products``.
+
+    ``products`` maps the SKUs, bound and already pushed, to their
+    product ids; ``delay`` is the connection's push delay.
+    """
+    skus = list(products)
+    samples = len(skus) // 2
+    rng = random.Random(seed)
+    rows = []
+    for index, (mode, pause, isolated) in enumerate(LATENCY_MODES):
+        log(f"  {channel}: {samples} stock changes, {mode}, push delay {delay} s")
+        latencies = _latency_samples(
+            server,
+            channel_stock,
+            products,
+            skus[index * samples : (index + 1) * samples],
+            pause,
+            rng,
+            isolated,
+        )
+        rows.append(
+            {
+                "channel": channel,
+                "mode": mode,
+                "samples": len(latencies),
+                "stock_export_delay_s": delay,
+                "p50_s": round(percentile(latencies, 0.5), 2),
+                "p95_s": round(percentile(latencies, 0.95), 2),
+                "max_s": round(max(latencies), 2),
+                "min_s": round(min(latencies), 2),
+            }
+        )
+    return rows
+
+
+def _pushed_stock(receiver):
+    """``{sku: (quantity, Unix time received)}`` of a generic push receiver."""
+    return {
+        sku: (level["quantity"], _received_at(level["received_at"]))
+        for sku, level in receiver.stock_details().items()
+    }
 
 
 def bench_stock_latency(server, samples, log, seed=3):
@@ -420,44 +515,20 @@ def bench_stock_latency(server, samples, log, seed=3):
         server, "latency", sku_count=2 * samples, stock=100, push=True, bind=True
     )
     receiver = connection.push_server.app
-    server.rpc("retail.backend", "action_push_all_stock", [connection.backend_id])
-    wait_for(
+    initial_push(
+        server,
+        connection.backend_id,
         lambda: len(receiver.stock()) >= 2 * samples,
-        timeout=300,
-        what="initial stock pushed",
     )
-    wait_for(lambda: all_queues_idle(server), timeout=300, what="queues idle")
-    (settings,) = server.rpc(
-        "retail.backend", "read", [connection.backend_id], ["stock_export_delay"]
+    delay = connection_settings(server, connection.backend_id)["stock_export_delay"]
+    rows = latency_rows(
+        server,
+        "generic",
+        lambda: _pushed_stock(receiver),
+        connection.products,
+        delay,
+        log,
+        seed,
     )
-    delay = settings["stock_export_delay"]
-    rng = random.Random(seed)
-    rows = []
-    for mode, skus, pause in (
-        ("one change at a time", connection.skus[:samples], (0.0, 1.0)),
-        ("a change every 0.2-1.5 s", connection.skus[samples:], (0.2, 1.5)),
-    ):
-        log(f"  {samples} stock changes, {mode}, push delay {delay} s")
-        latencies = _latency_samples(
-            server,
-            connection,
-            skus,
-            pause,
-            base=200,
-            rng=rng,
-            isolated=mode.startswith("one"),
-        )
-        rows.append(
-            {
-                "channel": "generic",
-                "mode": mode,
-                "samples": len(latencies),
-                "stock_export_delay_s": delay,
-                "p50_s": round(percentile(latencies, 0.5), 2),
-                "p95_s": round(percentile(latencies, 0.95), 2),
-                "max_s": round(max(latencies), 2),
-                "min_s": round(min(latencies), 2),
-            }
-        )
     connection.channel.close()
     return rows

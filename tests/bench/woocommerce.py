@@ -7,29 +7,48 @@ was not measured. Deliveries are built by the WooCommerce sandbox store
 ``GET orders/<id>``, PHP-style JSON, signed ``X-WC-Webhook-Signature:
 base64(HMAC-SHA256(secret, raw body))`` with the plugin's headers.
 
-Still to add by the WooCommerce work (issue 3), in this module: the stock
-export of 10,000 SKUs to the sandbox store (``products/batch``, at most 100
-items a request) against one ``PUT products/<id>`` per product, and the
-stock-move-to-store latency; ``run.py`` prints them as "not measured" until
-then.
+The stock rows run a sandbox store on loopback (an HTTPS store, as behind a
+TLS proxy, so that the connection's Basic auth is accepted) that sells the
+same SKUs as Odoo; the connection links them by SKU with Link Catalog, as a
+user would. No webhooks are registered on that store, so stock pushes come
+back as no ``product.updated`` echoes, as with the generic push receiver.
+The store records when each quantity was written (``/_sandbox/stock``):
+
+- section 3: Push All Stock of the whole catalog (``products/batch``, at most
+  100 items a request) until the store holds every new quantity, and the
+  requests it received; against one ``PUT products/<id>`` per product
+  (``naive_export.py``), run for a while and extrapolated;
+- section 4: from a committed inventory change to the store holding the new
+  quantity, changes one at a time and in a steady stream.
 """
 
 import base64
 import hashlib
 import hmac
+import time
 import uuid
 
 from sandbox.common import http_request
-from sandbox.woocommerce import (
-    DEFAULT_CONSUMER_KEY,
-    DEFAULT_CONSUMER_SECRET,
-    HOOKSHOT_USER_AGENT,
-    WooStore,
-    php_json,
+from sandbox.woocommerce import HOOKSHOT_USER_AGENT, WooStore, php_json, serve_store
+from tests.bench.scenarios import (
+    ack_row,
+    connection_settings,
+    export_row,
+    inbound_queue_idle,
+    initial_push,
+    latency_rows,
+    naive_export,
+    post_all,
+    push_all_stock,
+    wait_for,
 )
-from tests.bench.scenarios import ack_row, inbound_queue_idle, post_all, wait_for
+from tests.retail_channel import create_products, create_woocommerce_connection
 
 NOT_INSTALLED = "not measured: WooCommerce addon not installed"
+# What the store shows before the export pushes Odoo's quantity (none).
+STALE_QUANTITY = 5
+# On hand in Odoo for the latency products (the store starts without stock).
+LATENCY_STOCK = 100
 
 
 class _WooSender:
@@ -65,27 +84,6 @@ class _WooSender:
         return reply.status, reply.json(), reply.latency
 
 
-def _connection(server, secret, site_url):
-    """A WooCommerce connection created over RPC, as an administrator would."""
-    backend = server.rpc(
-        "retail.backend",
-        "create",
-        {
-            "name": f"Bench WooCommerce {uuid.uuid4().hex[:6]}",
-            "channel": "woocommerce",
-            "woocommerce_store_url": site_url,
-            # Never called here (deliveries only), but required to activate.
-            "woocommerce_consumer_key": DEFAULT_CONSUMER_KEY,
-            "woocommerce_consumer_secret": DEFAULT_CONSUMER_SECRET,
-            "webhook_secret": secret,
-        },
-    )
-    server.rpc("retail.backend", "action_activate", [backend])
-    (record,) = server.rpc("retail.backend", "read", [backend], ["webhook_url"])
-    path = record["webhook_url"].split("/retail/webhook/", 1)[1]
-    return backend, f"{server.url}/retail/webhook/{path}"
-
-
 def bench_ack_woocommerce(server, levels, log):
     """Signed WooCommerce deliveries at each concurrency level."""
     rows = []
@@ -97,7 +95,12 @@ def bench_ack_woocommerce(server, levels, log):
             order = store.checkout()
             bodies.append(php_json(store.render_order(order)))
         secret = f"wcsec-{uuid.uuid4().hex}"
-        backend, url = _connection(server, secret, store.site_url)
+        backend, url = create_woocommerce_connection(
+            server,
+            store.site_url,
+            name=f"Bench WooCommerce {uuid.uuid4().hex[:6]}",
+            secret=secret,
+        )
         sender = _WooSender(url, secret, store.site_url)
         log(f"  woocommerce, concurrency {concurrency}: {count} signed deliveries")
         results, wall = post_all(sender, bodies, concurrency)
@@ -109,4 +112,153 @@ def bench_ack_woocommerce(server, levels, log):
             interval=1,
             what="inbound queue drained",
         )
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# stock: a store selling the same SKUs as Odoo, linked by SKU
+# ---------------------------------------------------------------------------
+
+
+def _serve_store(skus, quantity):
+    """A sandbox store on loopback selling ``skus``, each holding ``quantity``."""
+    store_server = serve_store(WooStore(assume_https=True, seed=11))
+    with store_server.app.change() as store:
+        for sku in skus:
+            store.create_product(
+                {
+                    "name": f"Bench item {sku}",
+                    "sku": sku,
+                    "regular_price": "100.00",
+                    "manage_stock": True,
+                    "stock_quantity": quantity,
+                }
+            )
+    return store_server
+
+
+def _link_catalog(server, backend, count):
+    """Link Catalog (store products to Odoo products by SKU); wait for the job.
+
+    Returns the seconds it took; raises unless every product got linked.
+    """
+    started = time.monotonic()
+    server.rpc("retail.backend", "action_woocommerce_link_catalog", [backend])
+    wait_for(
+        lambda: server.rpc(
+            "retail.backend", "read", [backend], ["woocommerce_catalog_linked_at"]
+        )[0]["woocommerce_catalog_linked_at"],
+        timeout=900,
+        interval=1,
+        what="store catalog linked",
+    )
+    linked = server.rpc(
+        "retail.product.binding", "search_count", [("backend_id", "=", backend)]
+    )
+    if linked != count:
+        raise RuntimeError(f"{linked} of {count} store products linked")
+    return time.monotonic() - started
+
+
+def _store_connection(server, label, sku_count, *, stock, store_quantity):
+    """``sku_count`` products in Odoo and on a new store, linked by SKU.
+
+    Odoo has ``stock`` of each on hand, the store ``store_quantity``.
+    Returns (connection id, store server, {sku: product id}, link seconds).
+    """
+    suffix = uuid.uuid4().hex[:4]
+    products = create_products(
+        server, f"W{label.upper()[:6]}{suffix}", sku_count, stock=stock
+    )
+    store_server = _serve_store(products, store_quantity)
+    backend, _webhook_url = create_woocommerce_connection(
+        server, store_server.url, name=f"Bench WooCommerce {label} {suffix}"
+    )
+    return backend, store_server, products, _link_catalog(server, backend, sku_count)
+
+
+def _store_stock(store):
+    """``{sku: (quantity, Unix time the store got it)}`` of a sandbox store."""
+    return {
+        sku: (level["quantity"], level["written_at"])
+        for sku, level in store.stock_levels().items()
+    }
+
+
+def _holds_since(store, started, quantity):
+    """When the store last wrote a quantity, once every SKU holds ``quantity``
+    written since ``started``; None until then."""
+    levels = _store_stock(store).values()
+    if all(qty == quantity and (at or 0) >= started for qty, at in levels):
+        return max(at for _qty, at in levels)
+    return None
+
+
+def _requests_since(store, mark, method=None):
+    """API calls the store received after the first ``mark`` ones."""
+    with store.lock:
+        received = store.requests[mark:]
+    return [r for r in received if method in (None, r["method"])]
+
+
+def bench_stock_export_woocommerce(server, sku_count, naive_seconds, log):
+    """Batched push of the whole catalog to the store, against one PUT each."""
+    log(
+        f"  creating {sku_count} products in Odoo and on the store, "
+        "linking the catalog by SKU"
+    )
+    backend, store_server, _products, link_s = _store_connection(
+        server, "export", sku_count, stock=0, store_quantity=STALE_QUANTITY
+    )
+    store = store_server.app
+    settings = connection_settings(server, backend)
+
+    log(f"  naive baseline: one PUT products/<id> each, for {naive_seconds:.0f} s")
+    mark = len(_requests_since(store, 0))
+    naive = naive_export(server, backend, naive_seconds)
+    naive["channel_requests"] = len(_requests_since(store, mark, "PUT"))
+
+    log("  batched: Push All Stock, until the store holds every quantity")
+    mark = len(_requests_since(store, 0))
+    wall, scheduled = push_all_stock(
+        server,
+        backend,
+        lambda started: _holds_since(store, started, 0),
+        f"{sku_count} quantities on the store",
+    )
+    requests = len(_requests_since(store, mark))
+    store_server.shutdown()
+    row = export_row(
+        "woocommerce", sku_count, settings, (wall, requests, scheduled), naive
+    )
+    row["catalog_link_s"] = round(link_s, 1)
+    return row
+
+
+def bench_stock_latency_woocommerce(server, samples, log, seed=3):
+    """Inventory changes one product at a time; when does the store hold them?
+
+    The same two rows as the generic channel's (``latency_rows``).
+    """
+    log(f"  creating {2 * samples} products in Odoo and on the store")
+    backend, store_server, products, _link_s = _store_connection(
+        server, "latency", 2 * samples, stock=LATENCY_STOCK, store_quantity=0
+    )
+    store = store_server.app
+    initial_push(
+        server,
+        backend,
+        lambda: all(qty == LATENCY_STOCK for qty, _at in _store_stock(store).values()),
+    )
+    delay = connection_settings(server, backend)["stock_export_delay"]
+    rows = latency_rows(
+        server,
+        "woocommerce",
+        lambda: _store_stock(store),
+        products,
+        delay,
+        log,
+        seed,
+    )
+    store_server.shutdown()
     return rows
