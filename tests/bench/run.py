@@ -244,8 +244,8 @@ def report_lines(results):
         ]
     orders = results["orders"]
     lines += ["", "## 2. Order processing (accepted event → confirmed, reserved)", ""]
-    if "error" in orders:
-        lines.append(f"Not measured: {orders['error']}")
+    if "error" in orders or "not_measured" in orders:
+        lines.append(f"Not measured: {orders.get('error') or orders['not_measured']}")
     else:
         lines += [
             "| | orders | seconds | orders/s | target |",
@@ -283,7 +283,8 @@ def report_lines(results):
             f"Rate limit of the connection: {row['rate_limit_per_s']} requests/s "
             f"(default); batched is {row['speedup']}× faster; "
             f"{_fmt(row['batched_enqueue_s'])} s of the batched time is the "
-            f"Push All Stock call itself (it queues one job per product).",
+            "Push All Stock call itself (it marks every binding pending and "
+            "queues the connection's job).",
             "",
         ]
         if "catalog_link_s" in row:
@@ -360,6 +361,118 @@ def _guard(label, function, *args):
         return {"error": f"{label} failed: {str(exc).splitlines()[0][:300]}"}
 
 
+# ---------------------------------------------------------------------------
+# the four measurements
+# ---------------------------------------------------------------------------
+
+# In the order they run: the batched export leaves thousands of no-op jobs
+# behind, so it comes last.
+SECTIONS = ("ack", "orders", "latency", "export")
+
+
+def _rows(channel, outcome):
+    """A measurement's rows: its list, or one row saying why there is none."""
+    return outcome if isinstance(outcome, list) else [{"channel": channel, **outcome}]
+
+
+def _ack_rows(channel, outcome):
+    """Acknowledgement rows; a failed level reads "not measured" in the table."""
+    return [
+        {"channel": channel, "not_measured": row["error"]} if "error" in row else row
+        for row in _rows(channel, outcome)
+    ]
+
+
+def measure_ack(server, woo_note, counts):
+    """Section 1: generic, then WooCommerce deliveries at each concurrency."""
+    log("1. webhook acknowledgement")
+    generic = _guard(
+        "generic acknowledgement",
+        scenarios.bench_ack_generic,
+        server,
+        counts["ack"],
+        log,
+    )
+    rows = _ack_rows("generic", generic)
+    if woo_note:
+        return [*rows, {"channel": "woocommerce", "not_measured": woo_note}]
+    woo = _guard(
+        "WooCommerce acknowledgement",
+        woocommerce.bench_ack_woocommerce,
+        server,
+        counts["woocommerce_ack"],
+        log,
+    )
+    return rows + _ack_rows("woocommerce", woo)
+
+
+def measure_orders(server, woo_note, counts):
+    """Section 2: the pipeline against the ORM floor (generic channel)."""
+    log("2. order processing against the ORM floor")
+    return _guard(
+        "order processing", scenarios.bench_orders, server, counts["orders"], log
+    )
+
+
+def measure_latency(server, woo_note, counts):
+    """Section 4: stock move to channel, generic then WooCommerce."""
+    log("4. stock move to channel latency")
+    samples = counts["latency_samples"]
+    rows = _rows(
+        "generic",
+        _guard("stock latency", scenarios.bench_stock_latency, server, samples, log),
+    )
+    if woo_note:
+        return [*rows, {"channel": "woocommerce", "not_measured": woo_note}]
+    woo = _guard(
+        "WooCommerce stock latency",
+        woocommerce.bench_stock_latency_woocommerce,
+        server,
+        samples,
+        log,
+    )
+    return rows + _rows("woocommerce", woo)
+
+
+def measure_export(server, woo_note, counts):
+    """Section 3: the whole catalog pushed, generic then WooCommerce."""
+    log("3. stock export")
+    skus, seconds = counts["export_skus"], counts["naive_seconds"]
+    rows = _rows(
+        "generic",
+        _guard(
+            "stock export", scenarios.bench_stock_export, server, skus, seconds, log
+        ),
+    )
+    if woo_note:
+        return [*rows, {"channel": "woocommerce", "not_measured": woo_note}]
+    woo = _guard(
+        "WooCommerce stock export",
+        woocommerce.bench_stock_export_woocommerce,
+        server,
+        skus,
+        seconds,
+        log,
+    )
+    return rows + _rows("woocommerce", woo)
+
+
+MEASURE = {
+    "ack": measure_ack,
+    "orders": measure_orders,
+    "latency": measure_latency,
+    "export": measure_export,
+}
+
+
+def _skipped(section):
+    """What the report shows for a section left out with ``--only``."""
+    reason = {"not_measured": "not run this time (--only)"}
+    if section == "orders":
+        return reason
+    return [{"channel": "all", **reason}]
+
+
 def main(argv=None):
     """Run the bench; exit status 1 when a measurement could not be taken."""
     parser = argparse.ArgumentParser(
@@ -374,7 +487,16 @@ def main(argv=None):
         "--quick", action="store_true", help="a tenth of the counts: a smoke run"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to measure, of {', '.join(SECTIONS)} "
+        "(default: all)",
+    )
     args = parser.parse_args(argv)
+    sections = {name.strip() for name in args.only.split(",") if name.strip()}
+    if not sections or sections - set(SECTIONS):
+        parser.error(f"--only takes sections of {', '.join(SECTIONS)}")
     scale = 10 if args.quick else 1
     ack_levels = [(c, max(c, n // scale)) for c, n in ACK_LEVELS]
     woo_levels = [(c, max(c, n // scale)) for c, n in WOO_ACK_LEVELS]
@@ -382,6 +504,14 @@ def main(argv=None):
     export_skus = EXPORT_SKUS // scale
     naive_seconds = NAIVE_SECONDS / scale
     samples = max(5, LATENCY_SAMPLES // scale)
+    counts = {
+        "ack": ack_levels,
+        "woocommerce_ack": woo_levels,
+        "orders": orders,
+        "export_skus": export_skus,
+        "naive_seconds": naive_seconds,
+        "latency_samples": samples,
+    }
     log(
         f"counts: acknowledgement {ack_levels} (WooCommerce {woo_levels}), "
         f"{orders} orders, {export_skus} SKUs (naive baseline for "
@@ -398,85 +528,11 @@ def main(argv=None):
         server.start()
         watch = CpuWatch(server)
 
-        log("1. webhook acknowledgement")
-        ack = _guard(
-            "generic acknowledgement",
-            scenarios.bench_ack_generic,
-            server,
-            ack_levels,
-            log,
-        )
-        ack = (
-            ack
-            if isinstance(ack, list)
-            else [{"channel": "generic", "not_measured": ack["error"]}]
-        )
-        if woo_note:
-            ack.append({"channel": "woocommerce", "not_measured": woo_note})
-        else:
-            woo = _guard(
-                "WooCommerce acknowledgement",
-                woocommerce.bench_ack_woocommerce,
-                server,
-                woo_levels,
-                log,
-            )
-            ack += (
-                woo
-                if isinstance(woo, list)
-                else [{"channel": "woocommerce", "not_measured": woo["error"]}]
-            )
-        results["ack"] = ack
-
-        log("2. order processing against the ORM floor")
-        results["orders"] = _guard(
-            "order processing", scenarios.bench_orders, server, orders, log
-        )
-
-        log("4. stock move to channel latency")
-        latency = _guard(
-            "stock latency", scenarios.bench_stock_latency, server, samples, log
-        )
-        if isinstance(latency, dict):
-            latency = [{"channel": "generic", **latency}]
-        if woo_note:
-            woo_latency = [{"channel": "woocommerce", "not_measured": woo_note}]
-        else:
-            woo_latency = _guard(
-                "WooCommerce stock latency",
-                woocommerce.bench_stock_latency_woocommerce,
-                server,
-                samples,
-                log,
-            )
-            if isinstance(woo_latency, dict):
-                woo_latency = [{"channel": "woocommerce", **woo_latency}]
-        results["latency"] = [*latency, *woo_latency]
-
-        # Last: the batched push leaves thousands of no-op jobs behind.
-        log("3. stock export")
-        export = _guard(
-            "stock export",
-            scenarios.bench_stock_export,
-            server,
-            export_skus,
-            naive_seconds,
-            log,
-        )
-        export.setdefault("channel", "generic")
-        if woo_note:
-            woo_export = {"channel": "woocommerce", "not_measured": woo_note}
-        else:
-            woo_export = _guard(
-                "WooCommerce stock export",
-                woocommerce.bench_stock_export_woocommerce,
-                server,
-                export_skus,
-                naive_seconds,
-                log,
-            )
-            woo_export.setdefault("channel", "woocommerce")
-        results["export"] = [export, woo_export]
+        for section in SECTIONS:
+            if section in sections:
+                results[section] = MEASURE[section](server, woo_note, counts)
+            else:
+                results[section] = _skipped(section)
         conditions = watch.summary()
         conditions["gevent_respawns"] = gevent_respawns(server)
         results["conditions"] = conditions
@@ -492,14 +548,8 @@ def main(argv=None):
         "channels": CHANNELS,
         "cpus": psutil.cpu_count(),
         "python": platform.python_version(),
-        "counts": {
-            "ack": ack_levels,
-            "woocommerce_ack": woo_levels,
-            "orders": orders,
-            "export_skus": export_skus,
-            "naive_seconds": naive_seconds,
-            "latency_samples": samples,
-        },
+        "counts": counts,
+        "sections": [section for section in SECTIONS if section in sections],
         "server_log": str(server.log_path),
         "total_s": time.monotonic() - began,
     }
