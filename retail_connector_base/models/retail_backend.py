@@ -902,14 +902,17 @@ class RetailBackend(models.Model):
             backend._schedule_stock_export(products)
 
     def _schedule_stock_export(self, products):
-        """Mark the bindings dirty and queue one coalesced job per product."""
+        """Mark the bindings dirty and queue the coalesced job of the connection."""
         self.ensure_one()
         StockExporter(self.env, self).schedule(products)
 
-    def _export_stock_job(self, product_id):
-        """Job: push the pending stock of this connection (batched)."""
+    def _export_stock_job(self, product_id=None):
+        """Job: push the pending stock of this connection (batched).
+
+        ``product_id`` is only there for the jobs queued per product by
+        earlier versions: a run pushes every pending binding.
+        """
         self.ensure_one()
-        # The product only keys the job: the run pushes every pending binding.
         return StockExporter(self.env, self).run()
 
     def _export_stock(self, items):
@@ -1043,5 +1046,12 @@ class RetailBackend(models.Model):
 
     @api.model
     def _cron_requeue_orphans(self):
-        """Queue again exchanges whose job vanished (deleted, or never stored)."""
+        """Queue again what waits with no job: exchanges whose job vanished
+        (deleted, or never stored), and pushes left pending."""
         self.env["retail.exchange"]._requeue_orphans()
+        self.search([("state", "=", "active")])._requeue_forgotten_exports()
+
+    def _requeue_forgotten_exports(self):
+        """Queue the push jobs of bindings left pending with no job (hook)."""
+        for backend in self:
+            StockExporter(self.env, backend).requeue_forgotten()

@@ -1,10 +1,11 @@
 """Coalesced, batched pushes of product bindings to a channel.
 
 A change marks the product bindings of a connection as pending and queues
-identity-keyed jobs (short delay). Whichever job runs first claims every
-pending binding of the connection and pushes them in batches; the others find
-nothing left to do. So a burst of changes costs a few batch calls, and each
-job stays idempotent.
+one job per connection (identity key, short delay): changes made while it
+waits join it. The job claims every pending binding of the connection and
+pushes them in batches; a job that finds nothing pending (another one pushed
+it) has nothing to do. So a burst of changes costs a few batch calls, and
+each job stays idempotent.
 
 ``BindingExporter`` is that mechanism; a subclass says what is pushed: the
 stock (``stock_export``), or a channel's prices in the channel's addon.
@@ -28,7 +29,7 @@ class BindingExporter:
     """Push one value of the product bindings of a connection, coalesced.
 
     A subclass names the fields of ``retail.product.binding`` that carry the
-    push state and supplies the rest: the jobs a change queues (``_jobs``),
+    push state and the job, and supplies the rest: the job's description,
     the value of each product now (``_values``), the channel call
     (``_send``), what a push records (``_pushed_values``) and the summary.
     """
@@ -39,8 +40,10 @@ class BindingExporter:
     since_field = None
     # Char field: the channel's refusal at the last push (False: accepted).
     error_field = None
-    # The ``retail.backend`` method of the job, run with what ``_jobs`` gives.
+    # The ``retail.backend`` method of the job (no arguments), and the start
+    # of its identity key, which ends with the connection's id.
     job_method = None
+    identity_prefix = None
     # Bindings per channel call; None sends all the claimed ones in one call.
     batch_size = None
 
@@ -68,16 +71,61 @@ class BindingExporter:
         now = fields.Datetime.now()
         self._mark_pending(bindings, now)
         delay = backend.stock_export_delay if delay is None else delay
-        eta = now + timedelta(seconds=max(0, delay))
-        for identity_key, description, args in self._jobs(bindings):
-            delayed = backend.with_delay(
-                channel=const.JOB_CHANNEL_OUTBOUND,
-                eta=eta,
-                identity_key=identity_key,
-                description=description,
-            )
-            getattr(delayed, self.job_method)(*args)
+        self._queue_job(now + timedelta(seconds=max(0, delay)))
         return len(bindings)
+
+    def _queue_job(self, eta=None):
+        """Queue the connection's job, unless one already waits (identity key)."""
+        delayed = self.backend.with_delay(
+            channel=const.JOB_CHANNEL_OUTBOUND,
+            eta=eta,
+            identity_key=f"{self.identity_prefix}-{self.backend.id}",
+            description=self._job_description(),
+        )
+        getattr(delayed, self.job_method)()
+
+    def requeue_forgotten(self):
+        """Queue the job again when bindings wait with no job to push them.
+
+        A change marked while the job was claiming (its row locked, so the
+        claim skipped it) saw a job still waiting and queued none: its binding
+        stays pending until the next change. The periodic check calls this;
+        when a job waits or runs already, nothing more is queued than a job
+        that finds nothing to do. Returns how many bindings wait.
+        """
+        if self.backend.state != "active":
+            return 0
+        self.Binding.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM %s WHERE backend_id = %s AND %s",
+                SQL.identifier(self.Binding._table),
+                self.backend.id,
+                SQL.identifier(self.pending_field),
+            )
+        )
+        waiting = self.env.cr.fetchone()[0]
+        if waiting and not self._job_waiting():
+            self._queue_job()
+        return waiting
+
+    def _job_waiting(self):
+        """True when the connection's job waits or runs right now."""
+        return bool(
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    ("identity_key", "=", f"{self.identity_prefix}-{self.backend.id}"),
+                    (
+                        "state",
+                        "in",
+                        ("wait_dependencies", "pending", "enqueued", "started"),
+                    ),
+                ],
+                limit=1,
+            )
+        )
 
     def _mark_pending(self, bindings, now):
         """Set the pending flag (and the waiting start, kept if set) in SQL."""
@@ -97,8 +145,8 @@ class BindingExporter:
         )
         bindings.invalidate_recordset(list(self._cleared()))
 
-    def _jobs(self, bindings):
-        """Yield ``(identity key, description, job arguments)`` per job (hook)."""
+    def _job_description(self):
+        """The description of the connection's job in the job queue (hook)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------

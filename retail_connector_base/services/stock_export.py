@@ -1,10 +1,10 @@
 """Coalesced, batched stock pushes to a channel.
 
 Stock changes mark the product bindings of a connection as pending and queue
-one job per product and connection (identity key, short delay). Whichever job
-runs first claims every pending binding of the connection and pushes them in
-batches of a hundred through the channel's ``_export_stock`` hook; the others
-find nothing left to do (see ``binding_export``).
+one job per connection (identity key, short delay): a change made while that
+job waits joins it. The job claims every pending binding of the connection and
+pushes them in batches of a hundred through the channel's ``_export_stock``
+hook (see ``binding_export``).
 """
 
 from odoo import _
@@ -18,18 +18,11 @@ class StockExporter(BindingExporter):
     since_field = "stock_pending_since"
     error_field = "last_export_error"
     job_method = "_export_stock_job"
+    identity_prefix = "retail-stock"
     batch_size = const.STOCK_EXPORT_BATCH_SIZE
 
-    def _jobs(self, bindings):
-        backend = self.backend
-        for binding in bindings:
-            product = binding.product_id
-            description = _(
-                "Push stock of %(product)s to %(backend)s",
-                product=product.display_name,
-                backend=backend.name,
-            )
-            yield f"retail-stock-{backend.id}-{product.id}", description, (product.id,)
+    def _job_description(self):
+        return _("Push stock to %s", self.backend.name)
 
     def _skip_reason(self):
         backend = self.backend

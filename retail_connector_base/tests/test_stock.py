@@ -64,7 +64,7 @@ class TestStockQuantities(RetailCase):
             "reserved once confirmed: counted once, not twice",
         )
 
-    def test_hundred_moves_give_one_pending_job_per_product(self):
+    def test_hundred_moves_give_one_pending_job_per_connection(self):
         stock = self.warehouse.lot_stock_id
         customers = self.env.ref("stock.stock_location_customers")
         with trap_jobs() as trap:
@@ -89,13 +89,10 @@ class TestStockQuantities(RetailCase):
                 for job in trap.enqueued_jobs
                 if job.method_name == "_export_stock_job"
             ]
-            self.assertEqual(len(export_jobs), 2)
+            # A hundred moves of two products: one job for the connection.
+            self.assertEqual(len(export_jobs), 1)
             self.assertEqual(
-                sorted(job.identity_key for job in export_jobs),
-                sorted(
-                    f"retail-stock-{self.backend.id}-{product.id}"
-                    for product in (self.desk, self.lamp)
-                ),
+                export_jobs[0].identity_key, f"retail-stock-{self.backend.id}"
             )
             self.assertEqual(
                 {job.channel for job in export_jobs}, {"root.retail.outbound"}
@@ -113,3 +110,24 @@ class TestStockQuantities(RetailCase):
             self.backend.action_pause()
             self.env["retail.backend"]._notify_stock_change(self.desk)
             trap.assert_jobs_count(0)
+
+    def test_pending_stock_left_without_job_is_queued_again(self):
+        # A change marked while the job was claiming finds that job still
+        # waiting and queues none; the periodic check gives it a job.
+        Job = self.env["queue.job"].sudo()
+        key = f"retail-stock-{self.backend.id}"
+        Job.search([("identity_key", "=", key)]).unlink()
+        (self.desk_binding | self.lamp_binding).stock_export_pending = False
+        self.env["retail.backend"]._cron_requeue_orphans()
+        self.assertFalse(Job.search([("identity_key", "=", key)]), "nothing waits")
+
+        self.desk_binding.stock_export_pending = True
+        self.env["retail.backend"]._cron_requeue_orphans()
+        job = Job.search([("identity_key", "=", key)])
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.state, "pending")
+        self.assertEqual(job.method_name, "_export_stock_job")
+
+        # While that job waits, the check queues no second one.
+        self.env["retail.backend"]._cron_requeue_orphans()
+        self.assertEqual(Job.search_count([("identity_key", "=", key)]), 1)

@@ -149,6 +149,12 @@ class RetailBackend(models.Model):
             prices[product.id] = currency.round(price)
         return prices
 
+    def _requeue_forgotten_exports(self):
+        result = super()._requeue_forgotten_exports()
+        for backend in self.filtered(lambda b: b.channel == "woocommerce"):
+            PriceExporter(self.env, backend).requeue_forgotten()
+        return result
+
     def _woocommerce_export_prices_job(self):
         """Job: push the pending prices of this connection in batches."""
         self.ensure_one()

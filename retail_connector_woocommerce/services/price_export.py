@@ -1,11 +1,10 @@
 """Prices pushed to WooCommerce, coalesced like the stock.
 
 A price change marks the connection's bindings as pending and queues one job
-per connection (identity key): whichever change comes first queues it and
-later ones are pushed with it. The job claims the pending bindings and sends
-their pricelist prices in one call to the batch endpoints, which the store
-client splits into requests of a hundred items (see the base's
-``binding_export``).
+per connection (identity key), as for the stock. The job claims the pending
+bindings and sends their pricelist prices in one call to the batch
+endpoints, which the store client splits into requests of a hundred items
+(see the base's ``binding_export``).
 """
 
 from odoo import _
@@ -19,14 +18,10 @@ class PriceExporter(BindingExporter):
     pending_field = "woocommerce_price_pending"
     error_field = "woocommerce_price_error"
     job_method = "_woocommerce_export_prices_job"
+    identity_prefix = "retail-woo-prices"
 
-    def _jobs(self, bindings):
-        backend = self.backend
-        yield (
-            f"retail-woo-prices-{backend.id}",
-            _("Push prices to %s", backend.name),
-            (),
-        )
+    def _job_description(self):
+        return _("Push prices to %s", self.backend.name)
 
     def _skip_reason(self):
         if self.backend.state != "active":

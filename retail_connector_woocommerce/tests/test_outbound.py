@@ -117,7 +117,7 @@ class TestWooCommerceOutbound(WooCommerceCase):
         )
         with trap_jobs() as trap:
             quants.action_apply_inventory()
-            trap.assert_jobs_count(251, only=self.backend._export_stock_job)
+            trap.assert_jobs_count(1, only=self.backend._export_stock_job)
             trap.perform_enqueued_jobs()
 
         batches = self.store_requests("products/batch")
@@ -174,19 +174,19 @@ class TestWooCommerceOutbound(WooCommerceCase):
         self.store.faults.configure(FaultConfig(error_rate=1.0, error_status=503))
         with trap_jobs():
             self.backend._schedule_stock_export(binding.product_id)
-        self.retried(self.backend._export_stock_job, binding.product_id.id)
+        self.retried(self.backend._export_stock_job)
         self.backend.invalidate_recordset()
         self.assertEqual(self.backend.circuit_state, "open")
         self.assertTrue(binding.stock_export_pending)
 
         self.store.reset()
-        error = self.retried(self.backend._export_stock_job, binding.product_id.id)
+        error = self.retried(self.backend._export_stock_job)
         self.assertIn("paused", str(error))
         self.assertFalse(self.store_requests(), "no call while the circuit is open")
 
         self.store.faults.configure(FaultConfig())
         self.backend.action_reset_circuit()
-        self.backend._export_stock_job(binding.product_id.id)
+        self.backend._export_stock_job()
         self.assertFalse(binding.stock_export_pending)
         self.assertEqual(self.store_record("MUG-ENAMEL")["stock_quantity"], 20)
 
