@@ -160,6 +160,7 @@ class OrderProcessor:
 
     def _line_values(self, order):
         include = order.prices_include_tax
+        self.products.prefetch(line.sku for line in order.lines)
         for line in order.lines:
             product = self.products.resolve(line.sku, line.name)
             percent, exact = line_discount_percent(

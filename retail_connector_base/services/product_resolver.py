@@ -5,22 +5,47 @@ from odoo import _
 from .errors import RetailBusinessError
 
 
+class UnknownSkuError(RetailBusinessError):
+    """No product, and no SKU mapping, for this SKU."""
+
+
+class AmbiguousSkuError(RetailBusinessError):
+    """Several products have this SKU as internal reference or barcode."""
+
+
 class ProductResolver:
-    """SKU mapping, then internal reference, then barcode."""
+    """SKU mapping (the connection's, then a shared one), then internal
+    reference, then barcode.
+
+    ``prefetch`` resolves many SKUs in a few queries (an order's lines, a whole
+    store catalog); ``resolve`` answers one, from what was prefetched or by
+    prefetching it alone. Answers are kept for the resolver's lifetime.
+    """
 
     def __init__(self, env, backend):
         self.env = env
         self.backend = backend
-        self._cache = {}
+        # sku -> product, empty when nothing has this SKU.
+        self._found = {}
+        # sku -> the products that share it.
+        self._ambiguous = {}
 
     def resolve(self, sku, name=""):
         """Return the product for `sku` or raise a business error naming it."""
-        if sku in self._cache:
-            return self._cache[sku]
-        product = self._find(sku)
+        self.prefetch([sku])
+        if sku in self._ambiguous:
+            raise AmbiguousSkuError(
+                _(
+                    "SKU “%(sku)s” matches several products (%(names)s): make "
+                    "it unique or add a SKU mapping, then press Retry.",
+                    sku=sku,
+                    names=", ".join(self._ambiguous[sku].mapped("display_name")),
+                )
+            )
+        product = self._found.get(sku)
         if not product:
             described = " (%s)" % name if name else ""
-            raise RetailBusinessError(
+            raise UnknownSkuError(
                 _(
                     "Unknown SKU “%(sku)s”%(name)s: create a product with this "
                     "internal reference or barcode, or add a SKU mapping, then "
@@ -29,33 +54,45 @@ class ProductResolver:
                     name=described,
                 )
             )
-        self._cache[sku] = product
         return product
 
-    def _find(self, sku):
-        if not sku:
-            return self.env["product.product"]
-        Mapping = self.env["retail.sku.mapping"].sudo()
-        mapping = Mapping.search(
-            [("sku", "=", sku), ("backend_id", "=", self.backend.id)], limit=1
-        ) or Mapping.search([("sku", "=", sku), ("backend_id", "=", False)], limit=1)
-        if mapping:
-            return mapping.product_id
+    def prefetch(self, skus):
+        """Resolve every SKU of `skus` not resolved yet, a query per rule."""
+        todo = {
+            sku
+            for sku in skus
+            if sku and sku not in self._found and sku not in self._ambiguous
+        }
+        if not todo:
+            return
+        mappings = (
+            self.env["retail.sku.mapping"]
+            .sudo()
+            .search(
+                [
+                    ("sku", "in", sorted(todo)),
+                    ("backend_id", "in", (self.backend.id, False)),
+                ]
+            )
+        )
+        # Shared mappings first, so that the connection's own one wins.
+        for mapping in mappings.sorted(lambda m: bool(m.backend_id)):
+            self._found[mapping.sku] = mapping.product_id
+        todo -= set(self._found)
         Product = self.env["product.product"].with_company(self.backend.company_id)
-        company_domain = [
-            ("company_id", "in", (False, self.backend.company_id.id)),
-        ]
+        company_domain = [("company_id", "in", (False, self.backend.company_id.id))]
         for field in ("default_code", "barcode"):
-            products = Product.search([(field, "=", sku), *company_domain], limit=2)
-            if len(products) == 1:
-                return products
-            if len(products) > 1:
-                raise RetailBusinessError(
-                    _(
-                        "SKU “%(sku)s” matches several products (%(names)s): make "
-                        "it unique or add a SKU mapping, then press Retry.",
-                        sku=sku,
-                        names=", ".join(products.mapped("display_name")),
-                    )
-                )
-        return Product.browse()
+            if not todo:
+                break
+            matches = {}
+            domain = [(field, "in", sorted(todo)), *company_domain]
+            for product in Product.search_fetch(domain, [field]):
+                matches[product[field]] = matches.get(product[field], Product) | product
+            for sku, products in matches.items():
+                if len(products) == 1:
+                    self._found[sku] = products
+                else:
+                    self._ambiguous[sku] = products
+            todo -= set(matches)
+        for sku in todo:
+            self._found[sku] = Product

@@ -6,3 +6,4 @@ from . import test_jobs
 from . import test_outbound
 from . import test_tour
 from . import test_breaker_retries
+from . import test_product_resolver
