@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
 from odoo.addons.retail_connector_base.services.product_resolver import (
+    AmbiguousSkuError,
     ProductResolver,
 )
 from odoo.addons.retail_connector_base.tools import canonical, http_client
@@ -130,19 +131,28 @@ class RetailBackend(models.Model):
         Every store entry is listed in ``retail.woocommerce.catalog.item`` with
         the outcome, so the unmatched ones can be worked through. Returns the
         number of entries per outcome.
+
+        The SKUs are resolved together and the new bindings created together:
+        a catalog of ten thousand products costs a few queries per kind of
+        work, not a few per product.
         """
         self.ensure_one()
         entries = self._woocommerce_store_catalog(self._woocommerce_client())
         Binding = self.env["retail.product.binding"].sudo()
         bindings = Binding.search([("backend_id", "=", self.id)])
         by_external = {binding.external_id: binding for binding in bindings}
-        by_product = {binding.product_id.id: binding for binding in bindings}
+        # product id -> the store id it is linked to (now or by this run)
+        linked = {binding.product_id.id: binding.external_id for binding in bindings}
         resolver = ProductResolver(self.env, self)
+        resolver.prefetch(
+            entry["sku"] for entry in entries if entry["external_id"] not in by_external
+        )
         now = fields.Datetime.now()
-        items, counts = [], {}
+        items, counts, new_bindings = [], {}, []
+        seen = Binding.browse()
         for entry in entries:
             product, state, note = self._woocommerce_match_entry(
-                entry, resolver, by_external, by_product
+                entry, resolver, by_external, linked
             )
             if product:
                 values = {
@@ -150,15 +160,21 @@ class RetailBackend(models.Model):
                     "external_id": entry["external_id"],
                     "external_parent_id": entry["parent_id"] or False,
                     "external_sku": entry["sku"],
-                    "sync_date": now,
                 }
                 binding = by_external.get(entry["external_id"])
                 if binding:
-                    binding.write(values)
+                    seen |= binding
+                    held = {
+                        "product_id": binding.product_id.id,
+                        "external_id": binding.external_id,
+                        "external_parent_id": binding.external_parent_id,
+                        "external_sku": binding.external_sku,
+                    }
+                    if held != values:
+                        binding.write(values)
                 else:
-                    binding = Binding.create(dict(values, backend_id=self.id))
-                    by_external[entry["external_id"]] = binding
-                by_product[product.id] = binding
+                    new_bindings.append(dict(values, backend_id=self.id, sync_date=now))
+                linked[product.id] = entry["external_id"]
             counts[state] = counts.get(state, 0) + 1
             items.append(
                 {
@@ -173,14 +189,19 @@ class RetailBackend(models.Model):
                     "note": note,
                 }
             )
+        seen.write({"sync_date": now})
+        Binding.create(new_bindings)
         CatalogItem = self.env["retail.woocommerce.catalog.item"].sudo()
         CatalogItem.search([("backend_id", "=", self.id)]).unlink()
         CatalogItem.create(items)
         self.sudo().woocommerce_catalog_linked_at = now
         return counts
 
-    def _woocommerce_match_entry(self, entry, resolver, by_external, by_product):
-        """Return (product or None, state, note) for one store catalog entry."""
+    def _woocommerce_match_entry(self, entry, resolver, by_external, linked):
+        """Return (product or None, state, note) for one store catalog entry.
+
+        ``linked`` maps each product already linked to its store id.
+        """
         bound = by_external.get(entry["external_id"])
         if bound:
             # An existing link (possibly made by hand) stays authoritative.
@@ -189,18 +210,12 @@ class RetailBackend(models.Model):
             return None, "no_sku", _("Give it a SKU in the store.")
         try:
             product = resolver.resolve(entry["sku"], entry["name"])
+        except AmbiguousSkuError as exc:
+            return None, "ambiguous", str(exc)
         except RetailBusinessError as exc:
-            homonyms = self.env["product.product"].search_count(
-                [
-                    "|",
-                    ("default_code", "=", entry["sku"]),
-                    ("barcode", "=", entry["sku"]),
-                    ("company_id", "in", (False, self.company_id.id)),
-                ]
-            )
-            return None, "ambiguous" if homonyms > 1 else "unmatched", str(exc)
-        current = by_product.get(product.id)
-        if current and current.external_id != entry["external_id"]:
+            return None, "unmatched", str(exc)
+        other = linked.get(product.id)
+        if other and other != entry["external_id"]:
             return (
                 None,
                 "conflict",
@@ -208,7 +223,7 @@ class RetailBackend(models.Model):
                     "%(product)s is already linked to store product %(other)s: "
                     "one SKU is used twice in the store.",
                     product=product.display_name,
-                    other=current.external_id,
+                    other=other,
                 ),
             )
         return product, "matched", False

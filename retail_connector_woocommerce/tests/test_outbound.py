@@ -382,6 +382,32 @@ class TestWooCommerceOutbound(WooCommerceCase):
         ).action_publish()
         self.assertEqual(len(self.store.products[int(parent_id)]["variations"]), 2)
 
+    def test_link_catalog_tells_shared_and_doubly_linked_skus_apart(self):
+        # Two Odoo products with one reference: which one is meant is unknown.
+        self.make_product("RC-TWIN", "Twin A", 10.0)
+        self.make_product("RC-TWIN", "Twin B", 10.0)
+        # Two store SKUs leading to one Odoo product (a mapping of the old
+        # SKU): the product can be linked to one store product only.
+        single = self.make_product("RC-ONE", "Single", 10.0)
+        self.env["retail.sku.mapping"].create(
+            {"sku": "RC-ONE-OLD", "product_id": single.id}
+        )
+        with self.store.change() as store:
+            for sku in ("RC-TWIN", "RC-ONE", "RC-ONE-OLD"):
+                store.create_product({"name": sku, "sku": sku, "regular_price": "10"})
+        self.backend._woocommerce_link_catalog()
+        items = self.backend.woocommerce_catalog_item_ids
+        twin = items.filtered(lambda item: item.sku == "RC-TWIN")
+        self.assertEqual(twin.state, "ambiguous")
+        self.assertIn("Twin A", twin.note)
+        both = items.filtered(lambda item: item.sku.startswith("RC-ONE"))
+        self.assertEqual(sorted(both.mapped("state")), ["conflict", "matched"])
+        linked = both.filtered(lambda item: item.state == "matched")
+        refused = both - linked
+        self.assertEqual(linked.product_id, single)
+        self.assertIn(linked.external_id, refused.note)
+        self.assertEqual(single.retail_binding_ids.external_id, linked.external_id)
+
     def test_link_catalog_binds_by_sku_and_lists_the_rest(self):
         counts = self.backend._woocommerce_link_catalog()
         bindings = self.env["retail.product.binding"].search(
