@@ -542,7 +542,8 @@ class RetailBackend(models.Model):
         if not exchange:
             return "duplicate"
         if self.state == "active":
-            exchange._enqueue_processing()
+            exchange._enqueue_job(self, event.topic, event.external_id)
+            exchange.invalidate_recordset(["state", "job_uuid"])
         return "accepted"
 
     # ------------------------------------------------------------------

@@ -211,25 +211,35 @@ class RetailExchange(models.Model):
         # Only what the job needs: the row also holds the (large) payload.
         self.fetch(["topic", "external_id", "backend_id", "company_id"])
         for exchange in self:
-            job = exchange.with_delay(
-                channel=const.JOB_CHANNEL_INBOUND,
-                max_retries=exchange.backend_id.max_retries,
-                description=_(
-                    "Process %(topic)s %(external)s from %(backend)s",
-                    topic=exchange.topic,
-                    external=exchange.external_id or "",
-                    backend=exchange.backend_id.name,
-                ),
-            )._process_job()
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE retail_exchange SET state='queued', job_uuid=%s "
-                    "WHERE id=%s",
-                    job.uuid,
-                    exchange.id,
-                )
+            exchange._enqueue_job(
+                exchange.backend_id, exchange.topic, exchange.external_id
             )
         self.invalidate_recordset(["state", "job_uuid"])
+
+    def _enqueue_job(self, backend, topic, external_id):
+        """Queue the processing job of this exchange, of `backend`'s `topic`.
+
+        The webhook's hot path knows the exchange's topic and external id from
+        the event it just stored: given here, they cost no read.
+        """
+        self.ensure_one()
+        job = self.with_delay(
+            channel=const.JOB_CHANNEL_INBOUND,
+            max_retries=backend.max_retries,
+            description=_(
+                "Process %(topic)s %(external)s from %(backend)s",
+                topic=topic,
+                external=external_id or "",
+                backend=backend.name,
+            ),
+        )._process_job()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE retail_exchange SET state='queued', job_uuid=%s WHERE id=%s",
+                job.uuid,
+                self.id,
+            )
+        )
 
     def _process_job(self):
         """Job: apply the exchange to Odoo. Safe to run any number of times."""
