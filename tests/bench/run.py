@@ -383,27 +383,30 @@ def _ack_rows(channel, outcome):
     ]
 
 
+def _per_channel(label, generic, woo, woo_note, args, woo_args=None, rows=_rows):
+    """One measurement's rows: ``generic(*args)``'s, then ``woo(*woo_args)``'s
+    (the same arguments unless given)."""
+    measured = rows("generic", _guard(label, generic, *args))
+    if woo_note:
+        return [*measured, {"channel": "woocommerce", "not_measured": woo_note}]
+    woo_rows = rows(
+        "woocommerce", _guard(f"WooCommerce {label}", woo, *woo_args or args)
+    )
+    return measured + woo_rows
+
+
 def measure_ack(server, woo_note, counts):
     """Section 1: generic, then WooCommerce deliveries at each concurrency."""
     log("1. webhook acknowledgement")
-    generic = _guard(
-        "generic acknowledgement",
+    return _per_channel(
+        "acknowledgement",
         scenarios.bench_ack_generic,
-        server,
-        counts["ack"],
-        log,
-    )
-    rows = _ack_rows("generic", generic)
-    if woo_note:
-        return [*rows, {"channel": "woocommerce", "not_measured": woo_note}]
-    woo = _guard(
-        "WooCommerce acknowledgement",
         woocommerce.bench_ack_woocommerce,
-        server,
-        counts["woocommerce_ack"],
-        log,
+        woo_note,
+        (server, counts["ack"], log),
+        (server, counts["woocommerce_ack"], log),
+        rows=_ack_rows,
     )
-    return rows + _ack_rows("woocommerce", woo)
 
 
 def measure_orders(server, woo_note, counts):
@@ -417,44 +420,25 @@ def measure_orders(server, woo_note, counts):
 def measure_latency(server, woo_note, counts):
     """Section 4: stock move to channel, generic then WooCommerce."""
     log("4. stock move to channel latency")
-    samples = counts["latency_samples"]
-    rows = _rows(
-        "generic",
-        _guard("stock latency", scenarios.bench_stock_latency, server, samples, log),
-    )
-    if woo_note:
-        return [*rows, {"channel": "woocommerce", "not_measured": woo_note}]
-    woo = _guard(
-        "WooCommerce stock latency",
+    return _per_channel(
+        "stock latency",
+        scenarios.bench_stock_latency,
         woocommerce.bench_stock_latency_woocommerce,
-        server,
-        samples,
-        log,
+        woo_note,
+        (server, counts["latency_samples"], log),
     )
-    return rows + _rows("woocommerce", woo)
 
 
 def measure_export(server, woo_note, counts):
     """Section 3: the whole catalog pushed, generic then WooCommerce."""
     log("3. stock export")
-    skus, seconds = counts["export_skus"], counts["naive_seconds"]
-    rows = _rows(
-        "generic",
-        _guard(
-            "stock export", scenarios.bench_stock_export, server, skus, seconds, log
-        ),
-    )
-    if woo_note:
-        return [*rows, {"channel": "woocommerce", "not_measured": woo_note}]
-    woo = _guard(
-        "WooCommerce stock export",
+    return _per_channel(
+        "stock export",
+        scenarios.bench_stock_export,
         woocommerce.bench_stock_export_woocommerce,
-        server,
-        skus,
-        seconds,
-        log,
+        woo_note,
+        (server, counts["export_skus"], counts["naive_seconds"], log),
     )
-    return rows + _rows("woocommerce", woo)
 
 
 MEASURE = {
