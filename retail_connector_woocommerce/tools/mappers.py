@@ -86,6 +86,29 @@ def _header(headers: Mapping, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _list(data: dict, key: str, path: str = "") -> list:
+    """The list under ``key`` (empty when absent or empty).
+
+    Anything else is a CanonicalError at ``path`` (``key`` when not given).
+    """
+    value = data.get(key)
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise _CanonicalError(path or key, "expected a list")
+    return value
+
+
+def _objects(data: dict, key: str, path: str = "") -> list[dict]:
+    """The list of JSON objects under ``key``; CanonicalError for any other."""
+    path = path or key
+    items = _list(data, key, path)
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise _CanonicalError(f"{path}[{index}]", "expected an object")
+    return items
+
+
 # --- taxes --------------------------------------------------------------------
 
 
@@ -96,7 +119,7 @@ def _tax_rates(payload: dict) -> dict:
     left out and the line rate is computed from the amounts instead.
     """
     rates = {}
-    for index, tax_line in enumerate(payload.get("tax_lines") or []):
+    for index, tax_line in enumerate(_list(payload, "tax_lines")):
         if not isinstance(tax_line, dict):
             continue
         percent = tax_line.get("rate_percent")
@@ -118,7 +141,7 @@ def _tax_rate(item: dict, rates: dict, path: str) -> Decimal:
     """
     applied = []
     tax_total = tax_subtotal = _ZERO
-    for index, tax in enumerate(item.get("taxes") or []):
+    for index, tax in enumerate(_list(item, "taxes", f"{path}.taxes")):
         if not isinstance(tax, dict):
             continue
         total = _money(tax.get("total"), f"{path}.taxes[{index}].total")
@@ -275,10 +298,10 @@ def order_to_canonical(payload: dict, status_mapping: Mapping | None = None):
     rates = _tax_rates(payload)
     lines = [
         _line(item, index, rates, include_tax)
-        for index, item in enumerate(payload.get("line_items") or [])
+        for index, item in enumerate(_list(payload, "line_items"))
     ]
     shipping = []
-    for index, item in enumerate(payload.get("shipping_lines") or []):
+    for index, item in enumerate(_objects(payload, "shipping_lines")):
         amount, rate = _charge(item, f"shipping_lines[{index}]", rates, include_tax)
         shipping.append(
             {
@@ -289,7 +312,7 @@ def order_to_canonical(payload: dict, status_mapping: Mapping | None = None):
             }
         )
     fees = []
-    for index, item in enumerate(payload.get("fee_lines") or []):
+    for index, item in enumerate(_objects(payload, "fee_lines")):
         amount, rate = _charge(item, f"fee_lines[{index}]", rates, include_tax)
         fees.append(
             {
@@ -299,7 +322,7 @@ def order_to_canonical(payload: dict, status_mapping: Mapping | None = None):
             }
         )
     discounts = []
-    for index, item in enumerate(payload.get("coupon_lines") or []):
+    for index, item in enumerate(_objects(payload, "coupon_lines")):
         path = f"coupon_lines[{index}]"
         amount = _money(item.get("discount"), f"{path}.discount")
         if include_tax:
@@ -343,7 +366,7 @@ def order_to_canonical(payload: dict, status_mapping: Mapping | None = None):
         "total": _amount(total),
         "refunds": [
             _refund_entry(entry, index)
-            for index, entry in enumerate(payload.get("refunds") or [])
+            for index, entry in enumerate(_list(payload, "refunds"))
         ],
     }
     return canonical.order_from_dict(data)
@@ -361,13 +384,13 @@ def refund_to_canonical(
     if not isinstance(payload, dict):
         raise _CanonicalError("", "a WooCommerce refund must be a JSON object")
     lines = []
-    for index, item in enumerate(payload.get("line_items") or []):
+    for index, item in enumerate(_objects(payload, "line_items")):
         path = f"line_items[{index}]"
         amount = _money(item.get("total"), f"{path}.total")
         if prices_include_tax:
             amount += _money(item.get("total_tax"), f"{path}.total_tax")
         refunded_item = ""
-        for meta in item.get("meta_data") or []:
+        for meta in _list(item, "meta_data", f"{path}.meta_data"):
             if isinstance(meta, dict) and meta.get("key") in (
                 "_refunded_item_id",
                 "refunded_item_id",
@@ -682,6 +705,8 @@ def catalog_entries(product: dict, variations: Iterable = ()) -> list[dict]:
     ``name``, ``type``. A variable product's own row is listed too, since it
     may carry a SKU although it is not sold itself.
     """
+    if not isinstance(product, dict):
+        raise _CanonicalError("", "a WooCommerce product must be a JSON object")
     entries = [
         {
             "external_id": str(product.get("id")),
@@ -691,10 +716,16 @@ def catalog_entries(product: dict, variations: Iterable = ()) -> list[dict]:
             "type": _text(product.get("type")) or "simple",
         }
     ]
-    for variation in variations:
+    for index, variation in enumerate(variations):
+        if not isinstance(variation, dict):
+            raise _CanonicalError(
+                f"variations[{index}]", "a WooCommerce variation must be a JSON object"
+            )
         label = ", ".join(
             _text(attribute.get("option"))
-            for attribute in variation.get("attributes") or []
+            for attribute in _list(
+                variation, "attributes", f"variations[{index}].attributes"
+            )
             if isinstance(attribute, dict)
         )
         entries.append(
