@@ -50,6 +50,11 @@ DEFAULT_BREAKER_COOLDOWN = 60
 DEFAULT_RATE_LIMIT = 5.0
 DEFAULT_PURGE_DAYS = 30
 STOCK_EXPORT_BATCH_SIZE = 100
+# Retries of a connection's push job (stock, prices) before it fails. One job
+# carries every pending binding of the connection, through a whole outage:
+# calls the open circuit breaker refuses cost no retry, but each trial call
+# of a half-open one that fails does (queue_job's default is 5).
+PUSH_JOB_MAX_RETRIES = 12
 
 # Headers worth keeping on an inbound exchange (after redaction).
 STORED_HEADER_PREFIXES = ("x-", "content-type", "user-agent")

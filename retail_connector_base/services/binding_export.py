@@ -78,6 +78,7 @@ class BindingExporter:
         """Queue the connection's job, unless one already waits (identity key)."""
         delayed = self.backend.with_delay(
             channel=const.JOB_CHANNEL_OUTBOUND,
+            max_retries=const.PUSH_JOB_MAX_RETRIES,
             eta=eta,
             identity_key=f"{self.identity_prefix}-{self.backend.id}",
             description=self._job_description(),

@@ -1,6 +1,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from .. import const
 from .common import RetailCase, make_order_data, trap_jobs
 
 
@@ -94,6 +95,8 @@ class TestStockQuantities(RetailCase):
             self.assertEqual(
                 export_jobs[0].identity_key, f"retail-stock-{self.backend.id}"
             )
+            # It carries the connection's whole backlog through outages.
+            self.assertEqual(export_jobs[0].max_retries, const.PUSH_JOB_MAX_RETRIES)
             self.assertEqual(
                 {job.channel for job in export_jobs}, {"root.retail.outbound"}
             )
