@@ -91,42 +91,15 @@ class BindingExporter:
         A change marked while the job was claiming (its row locked, so the
         claim skipped it) saw a job still waiting and queued none: its binding
         stays pending until the next change. The periodic check calls this;
-        when a job waits or runs already, nothing more is queued than a job
-        that finds nothing to do. Returns how many bindings wait.
+        a job still waiting absorbs it (identity key), one running meets a
+        successor that finds nothing left to do.
         """
-        if self.backend.state != "active":
-            return 0
-        self.Binding.flush_model()
-        self.env.cr.execute(
-            SQL(
-                "SELECT count(*) FROM %s WHERE backend_id = %s AND %s",
-                SQL.identifier(self.Binding._table),
-                self.backend.id,
-                SQL.identifier(self.pending_field),
-            )
-        )
-        waiting = self.env.cr.fetchone()[0]
-        if waiting and not self._job_waiting():
+        pending = [
+            ("backend_id", "=", self.backend.id),
+            (self.pending_field, "=", True),
+        ]
+        if self.Binding.search_count(pending, limit=1):
             self._queue_job()
-        return waiting
-
-    def _job_waiting(self):
-        """True when the connection's job waits or runs right now."""
-        return bool(
-            self.env["queue.job"]
-            .sudo()
-            .search_count(
-                [
-                    ("identity_key", "=", f"{self.identity_prefix}-{self.backend.id}"),
-                    (
-                        "state",
-                        "in",
-                        ("wait_dependencies", "pending", "enqueued", "started"),
-                    ),
-                ],
-                limit=1,
-            )
-        )
 
     def _mark_pending(self, bindings, now):
         """Set the pending flag (and the waiting start, kept if set) in SQL."""
@@ -178,6 +151,8 @@ class BindingExporter:
 
     def run(self):
         """Push every pending binding of the connection; return a summary."""
+        if self.backend.state != "active":
+            return _("Nothing to do: the connection is not active.")
         # None from the base hooks; subclasses may give a reason.
         skipped = self._skip_reason()  # pylint: disable=assignment-from-none
         if skipped:
@@ -222,7 +197,7 @@ class BindingExporter:
         return self._summary(pushed, failed, len(unchanged))
 
     def _skip_reason(self):
-        """Why the connection pushes nothing now, before claiming (hook)."""
+        """Why an active connection pushes nothing now, before claiming (hook)."""
         return None
 
     def _drop_reason(self):

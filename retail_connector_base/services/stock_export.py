@@ -25,8 +25,7 @@ class StockExporter(BindingExporter):
         return _("Push stock to %s", self.backend.name)
 
     def _skip_reason(self):
-        backend = self.backend
-        if backend.state != "active" or not backend.export_stock:
+        if not self.backend.export_stock:
             return _("Nothing to do: stock pushes are off for this connection.")
         return None
 

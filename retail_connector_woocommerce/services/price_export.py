@@ -23,11 +23,6 @@ class PriceExporter(BindingExporter):
     def _job_description(self):
         return _("Push prices to %s", self.backend.name)
 
-    def _skip_reason(self):
-        if self.backend.state != "active":
-            return _("Nothing to do: the connection is not active.")
-        return None
-
     def _drop_reason(self):
         if not self.backend.pricelist_id:
             return _("Nothing to do: the connection has no pricelist.")
