@@ -543,7 +543,6 @@ class RetailBackend(models.Model):
             return "duplicate"
         if self.state == "active":
             exchange._enqueue_job(self, event.topic, event.external_id)
-            exchange.invalidate_recordset(["state", "job_uuid"])
         return "accepted"
 
     # ------------------------------------------------------------------

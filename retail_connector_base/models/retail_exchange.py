@@ -214,7 +214,6 @@ class RetailExchange(models.Model):
             exchange._enqueue_job(
                 exchange.backend_id, exchange.topic, exchange.external_id
             )
-        self.invalidate_recordset(["state", "job_uuid"])
 
     def _enqueue_job(self, backend, topic, external_id):
         """Queue the processing job of this exchange, of `backend`'s `topic`.
@@ -240,6 +239,7 @@ class RetailExchange(models.Model):
                 self.id,
             )
         )
+        self.invalidate_recordset(["state", "job_uuid"])
 
     def _process_job(self):
         """Job: apply the exchange to Odoo. Safe to run any number of times."""
