@@ -226,8 +226,6 @@ def _address(data) -> dict:
 
 def _line(item, index, rates, include_tax) -> dict:
     path = f"line_items[{index}]"
-    if not isinstance(item, dict):
-        raise _CanonicalError(path, "expected an object")
     name = _text(item.get("name"))
     sku = _text(item.get("sku"))
     product_id = item.get("variation_id") or item.get("product_id") or ""
@@ -272,8 +270,6 @@ def _charge(item, path, rates, include_tax) -> tuple[Decimal, Decimal]:
 
 def _refund_entry(entry, index) -> dict:
     path = f"refunds[{index}]"
-    if not isinstance(entry, dict):
-        raise _CanonicalError(path, "expected an object")
     return {
         "external_id": str(entry.get("id") or ""),
         # WooCommerce lists refunds with a negative total.
@@ -298,7 +294,7 @@ def order_to_canonical(payload: dict, status_mapping: Mapping | None = None):
     rates = _tax_rates(payload)
     lines = [
         _line(item, index, rates, include_tax)
-        for index, item in enumerate(_list(payload, "line_items"))
+        for index, item in enumerate(_objects(payload, "line_items"))
     ]
     shipping = []
     for index, item in enumerate(_objects(payload, "shipping_lines")):
@@ -366,7 +362,7 @@ def order_to_canonical(payload: dict, status_mapping: Mapping | None = None):
         "total": _amount(total),
         "refunds": [
             _refund_entry(entry, index)
-            for index, entry in enumerate(_list(payload, "refunds"))
+            for index, entry in enumerate(_objects(payload, "refunds"))
         ],
     }
     return canonical.order_from_dict(data)
