@@ -149,7 +149,7 @@ class RetailBackend(models.Model):
         )
         now = fields.Datetime.now()
         items, counts, new_bindings = [], {}, []
-        seen = Binding.browse()
+        seen_ids = []
         for entry in entries:
             product, state, note = self._woocommerce_match_entry(
                 entry, resolver, by_external, linked
@@ -163,7 +163,7 @@ class RetailBackend(models.Model):
                 }
                 binding = by_external.get(entry["external_id"])
                 if binding:
-                    seen |= binding
+                    seen_ids.append(binding.id)
                     held = {
                         "product_id": binding.product_id.id,
                         "external_id": binding.external_id,
@@ -189,7 +189,7 @@ class RetailBackend(models.Model):
                     "note": note,
                 }
             )
-        seen.write({"sync_date": now})
+        Binding.browse(seen_ids).write({"sync_date": now})
         Binding.create(new_bindings)
         CatalogItem = self.env["retail.woocommerce.catalog.item"].sudo()
         CatalogItem.search([("backend_id", "=", self.id)]).unlink()
