@@ -11,6 +11,7 @@ from .errors import RetailBusinessError, RetailStaleEventError
 from .locks import lock_or_retry
 from .partner_resolver import PartnerResolver
 from .product_resolver import ProductResolver
+from .refund_processor import RefundProcessor
 from .registry import register
 from .tax_resolver import TaxResolver
 
@@ -41,6 +42,31 @@ class OrderProcessor:
         self.products = ProductResolver(env, backend)
         self.taxes = TaxResolver(env, backend)
         self.SaleOrder = env["sale.order"].sudo().with_company(backend.company_id)
+
+    def shows(self, sale, order):
+        """Whether `sale` shows the status, total and refunds of `order`.
+
+        Only what applying the order would change: cancelled or not,
+        confirmed when it should be, the channel total, every refund a credit
+        note. A poller uses it when the channel's modification times are too
+        coarse to tell a newer state from the one applied.
+        """
+        if (order.status == "cancelled") != (sale.state == "cancel"):
+            return False
+        if (
+            order.status in CONFIRMED_STATUSES
+            and self.backend.auto_confirm
+            and sale.state in ("draft", "sent")
+        ):
+            return False
+        if order.total is not None and sale.currency_id.compare_amounts(
+            sale.retail_channel_total, float(order.total)
+        ):
+            return False
+        if not order.refunds:
+            return True
+        known = RefundProcessor(self.env, self.backend).known(order.refunds)
+        return known >= {refund.external_id for refund in order.refunds}
 
     def apply(self, order, exchange=None):
         """Apply `order`; return the sale order."""

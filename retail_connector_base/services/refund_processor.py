@@ -27,6 +27,21 @@ class RefundProcessor:
         self.backend = backend
         self.Move = env["account.move"].sudo().with_company(backend.company_id)
 
+    def known(self, refunds):
+        """The external ids of ``refunds`` that are credit notes already."""
+        return set(
+            self.Move.search(
+                [
+                    ("retail_backend_id", "=", self.backend.id),
+                    (
+                        "retail_external_refund_id",
+                        "in",
+                        [refund.external_id for refund in refunds],
+                    ),
+                ]
+            ).mapped("retail_external_refund_id")
+        )
+
     def apply(self, refund, exchange=None):
         """Apply `refund`; return its credit note."""
         backend = self.backend

@@ -9,7 +9,10 @@ from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.order_processor import (
-    CONFIRMED_STATUSES,
+    OrderProcessor,
+)
+from odoo.addons.retail_connector_base.services.refund_processor import (
+    RefundProcessor,
 )
 from odoo.addons.retail_connector_base.tools import canonical, http_client, inbound
 
@@ -95,7 +98,7 @@ class RetailBackend(models.Model):
         """
         if not order.refunds:
             return []
-        known = self._woocommerce_known_refunds(order.refunds)
+        known = RefundProcessor(self.env, self).known(order.refunds)
         todo = sorted(
             (refund for refund in order.refunds if refund.external_id not in known),
             key=lambda refund: (
@@ -114,24 +117,6 @@ class RetailBackend(models.Model):
             )
             for refund in todo
         ]
-
-    def _woocommerce_known_refunds(self, refunds):
-        """The external ids of ``refunds`` that are credit notes already."""
-        return set(
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("retail_backend_id", "=", self.id),
-                    (
-                        "retail_external_refund_id",
-                        "in",
-                        [refund.external_id for refund in refunds],
-                    ),
-                ]
-            )
-            .mapped("retail_external_refund_id")
-        )
 
     # ------------------------------------------------------------------
     # Polling: reconciliation and first imports
@@ -199,12 +184,9 @@ class RetailBackend(models.Model):
         return outcome == "accepted"
 
     def _woocommerce_sale_shows(self, sale, payload):
-        """Whether ``sale`` shows the status, total and refunds of a store order.
+        """Whether ``sale`` shows the store order ``payload`` already.
 
-        Only what processing the order would change: cancelled or not,
-        confirmed when it should be, the channel total, every refund a credit
-        note. An order that cannot be mapped shows nothing (processing it
-        says why).
+        An order that cannot be mapped shows nothing (processing it says why).
         """
         try:
             order = mappers.order_to_canonical(
@@ -212,21 +194,7 @@ class RetailBackend(models.Model):
             )
         except canonical.CanonicalError:
             return False
-        if (order.status == "cancelled") != (sale.state == "cancel"):
-            return False
-        if (
-            order.status in CONFIRMED_STATUSES
-            and self.auto_confirm
-            and sale.state in ("draft", "sent")
-        ):
-            return False
-        if order.total is not None and sale.currency_id.compare_amounts(
-            sale.retail_channel_total, float(order.total)
-        ):
-            return False
-        return not order.refunds or len(
-            self._woocommerce_known_refunds(order.refunds)
-        ) == len({refund.external_id for refund in order.refunds})
+        return OrderProcessor(self.env, self).shows(sale, order)
 
     def _woocommerce_import_orders(self, modified_after, source="reconciliation"):
         """Feed every order modified after `modified_after`; return (read, fed)."""
