@@ -6,8 +6,9 @@
 #   make bench    figures of a real server under load (results/bench/)
 #   make lint     ruff, pylint-odoo, prettier
 #
-# Odoo 18.0 must be importable from $(PYTHON); its location is derived from
-# the installed package (scripts/odoo_paths.py), never written down here.
+# Odoo 18.0 must be importable from $(PYTHON) (make install ODOO_SRC=... sets it
+# up); its location is derived from the installed package
+# (scripts/odoo_paths.py), never written down here.
 
 SHELL := bash
 .SHELLFLAGS := -o pipefail -c
@@ -136,9 +137,12 @@ demo:  ## demo database, sandboxes and Odoo on http://localhost:8069 (Ctrl-C sto
 
 # --- helpers ---------------------------------------------------------------
 
+# Debian packages, Odoo 18.0 from ODOO_SRC (a source folder, or the path or URL
+# of a nightly .tar.gz/.zip) with its requirements, our requirements, the gevent
+# snags, a PostgreSQL role; each step is skipped when already done.
 .PHONY: install
-install:  ## pip install the runtime and development requirements
-	$(PYTHON) -m pip install -r requirements.txt -r requirements-dev.txt
+install:  ## set up Odoo 18.0 (ODOO_SRC=folder, .tar.gz or URL), requirements, PostgreSQL
+	@PYTHON="$(PYTHON)" ODOO_SRC="$(ODOO_SRC)" bash scripts/install.sh
 
 .PHONY: paths
 paths:  ## show the addons path and our addons as the scripts see them
