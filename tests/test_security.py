@@ -543,3 +543,45 @@ def test_server_logs_hold_no_secret(odoo_server, odoo_template, secured):
         found += [(path.name, match) for match in re.findall(r"v1=[0-9a-f]{64}", text)]
     assert scanned, "no server log to scan"
     assert not found, found[:5]
+
+
+@pytest.mark.last
+def test_server_log_holds_no_webhook_token(secured):
+    """The request line werkzeug logs for every delivery shows ``***``."""
+    connection, _users = secured
+    server = connection.server
+    probe = uuid.uuid4().hex
+    url = f"{connection.webhook_url}?probe={probe}"
+    unknown = uuid.uuid4().hex + uuid.uuid4().hex[:11]
+    body = connection.body(
+        order_event(connection, f"log-{probe}", quantity=1, status="pending")
+    )
+    answers = [
+        connection.post(body, url=url)[:2],
+        connection.post(body, url=url, signature=False)[:2],
+        connection.post(
+            body, url=f"{server.url}/retail/webhook/{unknown}?probe={probe}"
+        )[:2],
+    ]
+    assert [status for status, _answer in answers] == [200, 401, 404], answers
+    for status in (200, 401, 404):
+        server.wait_for_log(
+            rf'"POST /retail/webhook/\*\*\*\?probe={probe} HTTP/1\.1" {status} '
+        )
+
+    # No token of any connection this server ever had in its log.
+    records = server.rpc(
+        "retail.backend",
+        "search_read",
+        [],
+        fields=["webhook_url"],
+        context={"active_test": False},
+    )
+    tokens = [
+        unknown,
+        *(urlsplit(r["webhook_url"]).path.rsplit("/", 1)[1] for r in records),
+    ]
+    log = server.log_text()
+    assert "/retail/webhook/" in log
+    leaked = [token for token in tokens if token in log]
+    assert not leaked, leaked[:3]
