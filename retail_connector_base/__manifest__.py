@@ -33,6 +33,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/retail_connector_menus.xml",
+        "wizards/retail_import_wizard_views.xml",
     ],
     "demo": [
         "demo/retail_connector_demo.xml",

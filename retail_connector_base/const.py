@@ -30,6 +30,38 @@ DIRECTIONS = [
     ("outbound", "Outbound"),
 ]
 
+# What a channel can do. A connection's channel declares the features it
+# supports (``retail.backend._channel_features``); jobs, buttons and views skip
+# what it does not, and a hook it declares but does not implement raises
+# ``ChannelFeatureMissing`` naming the feature.
+FEATURE_WEBHOOKS = "webhooks"
+FEATURE_ORDERS = "orders"
+FEATURE_POLLING = "polling"
+FEATURE_CONNECTION_TEST = "connection_test"
+FEATURE_WEBHOOK_SUBSCRIPTION = "webhook_subscription"
+FEATURE_STOCK_EXPORT = "stock_export"
+FEATURE_PRICE_EXPORT = "price_export"
+FEATURE_SHIPMENT_EXPORT = "shipment_export"
+FEATURE_CANCEL_EXPORT = "cancel_export"
+FEATURE_REFUND_EXPORT = "refund_export"
+FEATURE_LABELS = {
+    FEATURE_WEBHOOKS: "webhooks",
+    FEATURE_ORDERS: "orders",
+    FEATURE_POLLING: "polling",
+    FEATURE_CONNECTION_TEST: "connection tests",
+    FEATURE_WEBHOOK_SUBSCRIPTION: "webhook registration",
+    FEATURE_STOCK_EXPORT: "stock pushes",
+    FEATURE_PRICE_EXPORT: "price pushes",
+    FEATURE_SHIPMENT_EXPORT: "shipments",
+    FEATURE_CANCEL_EXPORT: "cancellations",
+    FEATURE_REFUND_EXPORT: "refunds",
+}
+
+# Polled streams: the stream of channel orders every pollable channel has.
+POLL_STREAM_ORDERS = "orders"
+# Dedup-key prefix of the exchanges a poll stores.
+POLL_DEDUP_PREFIX = "poll"
+
 # Topics of the generic channel (canonical events signed like Stripe).
 GENERIC_SIGNATURE_HEADER = "X-Retail-Signature"
 GENERIC_SIGNATURE_TOLERANCE = 300

@@ -19,7 +19,6 @@
         "views/retail_woocommerce_status_mapping_views.xml",
         "views/retail_woocommerce_catalog_views.xml",
         "views/retail_backend_views.xml",
-        "wizards/retail_woocommerce_import_wizard_views.xml",
         "wizards/retail_woocommerce_publish_wizard_views.xml",
         "views/product_template_views.xml",
         "views/retail_woocommerce_menus.xml",

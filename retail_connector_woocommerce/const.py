@@ -50,6 +50,3 @@ CATALOG_STATES = [
 SKIPPED_ORDER_STATUSES = ("checkout-draft",)
 # Store statuses in which cancelling again would change nothing.
 FINAL_ORDER_STATUSES = ("cancelled", "refunded", "failed", "trash")
-
-# Dedup key prefix of orders fed by reconciliation and imports.
-POLL_DEDUP_PREFIX = "poll"

@@ -654,22 +654,23 @@ def setup_woocommerce(rpc, backend_id, base_url, store_url, store_started_at):
 
     log(f"{name}: Register webhooks ({backend['webhook_url']})")
     message = notification_message(
-        rpc("retail.backend", "action_woocommerce_register_webhooks", [backend_id])
+        rpc("retail.backend", "action_register_webhooks", [backend_id])
     )
     log(f"  {message}")
 
     # Checkouts placed before the webhooks existed reach Odoo this way.
     since = store_started_at - 60
     wizard_id = rpc(
-        "retail.woocommerce.import.wizard",
+        "retail.import.wizard",
         "create",
         {
             "backend_id": backend_id,
+            "stream": "orders",
             "since": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(since)),
         },
     )
     log(f"{name}: Import orders since the store started")
-    rpc("retail.woocommerce.import.wizard", "action_import", [wizard_id])
+    rpc("retail.import.wizard", "action_import", [wizard_id])
 
     log(f"{name}: Link catalog")
     rpc("retail.backend", "action_woocommerce_link_catalog", [backend_id])

@@ -4,8 +4,8 @@ import time
 from odoo import http
 from odoo.http import request
 
-from ..services.errors import WebhookRejected
-from ..tools.inbound import MalformedPayload
+from ..services.errors import ChannelFeatureMissing, WebhookRejected
+from ..tools.inbound import InboundDelivery, MalformedPayload
 
 _logger = logging.getLogger(__name__)
 
@@ -40,10 +40,17 @@ class RetailWebhookController(http.Controller):
             return _answer(
                 413, status="error", reason=f"body larger than {limit} bytes"
             )
-        headers = httprequest.headers
+        delivery = InboundDelivery(
+            # As the sender addressed it: Odoo rewrites scheme and host from
+            # the forwarded headers when it runs in proxy mode.
+            url=httprequest.url,
+            headers=httprequest.headers,
+            raw_body=raw_body,
+            form=form,
+            received_at=time.time(),
+        )
         try:
-            backend._webhook_verify(headers, raw_body, time.time())
-            event = backend._webhook_parse(headers, raw_body, form)
+            outcome = backend._webhook_receive(delivery)
         except WebhookRejected as exc:
             _logger.info(
                 "Webhook refused for connection %s: %s", backend.id, exc.reason
@@ -51,7 +58,9 @@ class RetailWebhookController(http.Controller):
             return _answer(exc.status, status="error", reason=exc.reason)
         except MalformedPayload as exc:
             return _answer(400, status="error", reason=str(exc))
-        if event.is_ping:
-            return _answer(200, status="pong")
-        outcome = backend._webhook_store(event, headers, raw_body)
+        except ChannelFeatureMissing as exc:
+            # The channel declares webhooks but does not verify them: nothing
+            # is stored, and a 5xx makes the sender deliver again later.
+            _logger.error("Connection %s: %s", backend.id, exc)
+            return _answer(501, status="error", reason=str(exc))
         return _answer(200, status=outcome)

@@ -1,15 +1,26 @@
-"""Cancellations and credit notes made in Odoo, exported to the channel.
+"""What Odoo tells the channels: stock, shipments, cancellations, refunds.
 
-The generic jobs live here; each channel implements the hooks
-``_export_order_cancel(order)`` and ``_export_refund(move)``.
+The jobs live here; each channel implements the hooks of the channel
+contract (``_export_stock``, ``_export_shipment``, ``_export_order_cancel``,
+``_export_refund``) and declares them in ``_channel_features``. A connection
+whose channel lacks a feature gets no job for it.
 """
 
-from odoo import _, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from .. import const
+from ..services.errors import ChannelFeatureMissing
 from ..services.locks import lock_or_retry
+from ..services.stock_export import StockExporter
 from ..tools import http_client
+
+# The feature each kind of export needs (``_enqueue_export``'s `kind`).
+EXPORT_FEATURES = {
+    "shipment": const.FEATURE_SHIPMENT_EXPORT,
+    "cancel": const.FEATURE_CANCEL_EXPORT,
+    "refund": const.FEATURE_REFUND_EXPORT,
+}
 
 
 class RetailBackend(models.Model):
@@ -19,10 +30,12 @@ class RetailBackend(models.Model):
         """Queue ``job_method(record.id)`` on the outbound job channel.
 
         Its identity key ``retail-<kind>-<record id>`` makes it one job per
-        record while it waits. No connection, or one not active, queues
-        nothing.
+        record while it waits. No connection, one not active, or one whose
+        channel does not support this kind of export queues nothing.
         """
         if not self or self.state != "active":
+            return
+        if not self._channel_supports(EXPORT_FEATURES[kind]):
             return
         delayed = self.with_delay(
             channel=const.JOB_CHANNEL_OUTBOUND,
@@ -42,6 +55,10 @@ class RetailBackend(models.Model):
         """
         try:
             return hook(record), None
+        except ChannelFeatureMissing:
+            # A channel declaring a feature it does not implement: the job
+            # fails loudly rather than telling the record "refused".
+            raise
         except http_client.ChannelHttpError as exc:
             if exc.retryable:
                 raise self._retry_later(exc) from exc
@@ -66,24 +83,12 @@ class RetailBackend(models.Model):
         order = self.env["sale.order"].browse(order_id).exists()
         if not order or order.state != "cancel" or order.retail_backend_id != self:
             return _("Nothing to do: the order is not cancelled any more.")
-        result, refused = self._retail_export(order, self._export_order_cancel)
+        skipped = self._export_skip_reason(const.FEATURE_CANCEL_EXPORT)
+        if skipped:
+            return skipped
+        replay = self._outbound_replay("_export_order_cancel_job", order_id)
+        result, refused = replay._retail_export(order, replay._export_order_cancel)
         return refused or result or _("Nothing to send for this channel.")
-
-    def _export_order_cancel(self, order):
-        """Cancel `order` on the channel (hook); return a summary."""
-        self.ensure_one()
-        if self.channel != "generic":
-            return None
-        self._generic_post_event(
-            "order.cancelled",
-            {
-                "external_id": order.retail_external_id,
-                "name": order.client_order_ref or order.name,
-            },
-            external_id=order.retail_external_id,
-            record=order,
-        )
-        return _("Cancellation of %s pushed.", order.name)
 
     # ------------------------------------------------------------------
     # Refunds
@@ -102,11 +107,15 @@ class RetailBackend(models.Model):
         order = move._retail_channel_order()
         if order.retail_backend_id != self:
             return _("Nothing to do: the credit note is not for this connection.")
+        skipped = self._export_skip_reason(const.FEATURE_REFUND_EXPORT)
+        if skipped:
+            return skipped
         # The same lock as the processor of the channel's refunds: the refund
         # created here comes back in the channel's order events, and must be
         # recognised as this credit note, not become a second one.
         lock_or_retry(self.env, self.id, "refund", order.retail_external_id)
-        external_id, refused = self._retail_export(move, self._export_refund)
+        replay = self._outbound_replay("_export_refund_job", move_id)
+        external_id, refused = replay._retail_export(move, replay._export_refund)
         if refused:
             return refused
         if not external_id:
@@ -122,11 +131,116 @@ class RetailBackend(models.Model):
         move.message_post(body=message)
         return message
 
-    def _export_refund(self, move):
-        """Refund credit note `move` on the channel (hook).
+    def _export_skip_reason(self, feature):
+        """Why a job of `feature` has nothing to do here, or None."""
+        if self._channel_supports(feature):
+            return None
+        return _(
+            "Nothing to do: %s",
+            ChannelFeatureMissing(self, feature).args[0],
+        )
 
-        Return the channel's refund id, or False when the channel takes no
-        refunds (the generic channel does not).
+    # ------------------------------------------------------------------
+    # Shipments
+    # ------------------------------------------------------------------
+    def _export_shipment_job(self, picking_id):
+        """Job: tell the channel an order shipped."""
+        self.ensure_one()
+        picking = self.env["stock.picking"].browse(picking_id).exists()
+        if not picking or picking.state != "done":
+            return _("Nothing to do: the transfer is not done.")
+        skipped = self._export_skip_reason(const.FEATURE_SHIPMENT_EXPORT)
+        if skipped:
+            return skipped
+        replay = self._outbound_replay("_export_shipment_job", picking_id)
+        result, refused = replay._retail_export(picking, replay._export_shipment)
+        return refused or result
+
+    # ------------------------------------------------------------------
+    # Stock
+    # ------------------------------------------------------------------
+    def _get_available_quantities(self, products):
+        """Quantity each product can be sold for on this connection.
+
+        Free quantity (on hand, not reserved) in the connection's warehouse,
+        minus what open channel quotations hold, minus the safety buffer,
+        never negative, rounded down to units.
         """
         self.ensure_one()
-        return False
+        free = products.with_context(warehouse_id=self.warehouse_id.id).mapped(
+            lambda p: (p.id, p.free_qty)
+        )
+        held = self._quantities_held_by_channel_quotations(products)
+        return {
+            product_id: max(0, int(qty - held.get(product_id, 0) - self.stock_buffer))
+            for product_id, qty in free
+        }
+
+    def _quantities_held_by_channel_quotations(self, products):
+        """Quantities of channel orders not confirmed yet, per product.
+
+        A channel holds stock for orders it has not confirmed (WooCommerce's
+        on-hold bank transfers, say) while Odoo keeps them as quotations that
+        reserve nothing; pushing the free quantity alone would hand those units
+        to the next buyer.
+        """
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", products.ids),
+                    ("order_id.retail_backend_id", "!=", False),
+                    ("order_id.state", "in", ("draft", "sent")),
+                    ("order_id.warehouse_id", "=", self.warehouse_id.id),
+                ],
+                ["product_id"],
+                ["product_uom_qty:sum"],
+            )
+        )
+        return {product.id: quantity for product, quantity in lines}
+
+    @api.model
+    def _notify_stock_change(self, products):
+        """Schedule stock pushes of `products` on every connection selling them."""
+        products = products.filtered(lambda p: p.is_storable)
+        if not products:
+            return
+        backends = self.sudo().search(
+            [("state", "=", "active"), ("export_stock", "=", True)]
+        )
+        for backend in backends:
+            if backend._channel_supports(const.FEATURE_STOCK_EXPORT):
+                backend._schedule_stock_export(products)
+
+    def _schedule_stock_export(self, products):
+        """Mark the bindings dirty and queue the coalesced job of the connection."""
+        self.ensure_one()
+        StockExporter(self.env, self).schedule(products)
+
+    def _export_stock_job(self):
+        """Job: push the pending stock of this connection (batched)."""
+        self.ensure_one()
+        skipped = self._export_skip_reason(const.FEATURE_STOCK_EXPORT)
+        if skipped:
+            return skipped
+        return StockExporter(
+            self.env, self._outbound_replay("_retry_refused_stock_job")
+        ).run()
+
+    def _retry_refused_stock_job(self):
+        """Job: push again the stock the channel refused (a person's Retry)."""
+        self.ensure_one()
+        StockExporter(self.env, self).mark_refused_pending()
+        return self._export_stock_job()
+
+    def action_push_all_stock(self):
+        """Mark every bound product for a stock push (first setup, repairs)."""
+        for backend in self:
+            if not backend._channel_supports(const.FEATURE_STOCK_EXPORT):
+                raise ChannelFeatureMissing(backend, const.FEATURE_STOCK_EXPORT)
+            bindings = self.env["retail.product.binding"].search(
+                [("backend_id", "=", backend.id)]
+            )
+            backend._schedule_stock_export(bindings.product_id)
+        return True

@@ -91,6 +91,12 @@ class RetailExchange(models.Model):
         string="Record",
         compute="_compute_record_ref",
     )
+    replay_method = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Outbound: the connection's job that makes this call again on Retry.",
+    )
+    replay_args = fields.Char(readonly=True, copy=False)
     job_uuid = fields.Char(readonly=True, copy=False, index="btree_not_null")
     job_id = fields.Many2one("queue.job", compute="_compute_job_id")
     job_state = fields.Char(compute="_compute_job_id")
@@ -164,7 +170,9 @@ class RetailExchange(models.Model):
         now = fields.Datetime.now()
         stored_headers = {
             key: value
-            for key, value in redact.redact_headers(dict(headers)).items()
+            for key, value in redact.redact_headers(
+                dict(headers), backend._channel_sensitive_headers()
+            ).items()
             if key.lower().startswith(const.STORED_HEADER_PREFIXES)
         }
         title = " ".join(part for part in (event.topic, event.external_id) if part)
@@ -345,17 +353,33 @@ class RetailExchange(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_retry(self):
-        """Process the selected exchanges again (after a fix)."""
+        """Process the selected exchanges again (after a fix).
+
+        An inbound event is processed again; a refused outbound call is made
+        again by the job that made it (its replay), reading Odoo's state as
+        it is now.
+        """
+        outbound = self.filtered(
+            lambda e: (
+                e.direction == "outbound"
+                and e.state in ("failed", "ignored")
+                and e.replay_method
+            )
+        )
         inbound = self.filtered(
             lambda e: (
                 e.direction == "inbound"
                 and e.state in ("failed", "ignored", "received")
             )
         )
-        if not inbound:
+        if not inbound and not outbound:
             raise UserError(
-                _("Only failed, ignored or waiting inbound events can be retried.")
+                _(
+                    "Only failed, ignored or waiting inbound events, and refused "
+                    "outbound calls, can be retried."
+                )
             )
+        outbound._retry_outbound()
         for exchange in inbound:
             exchange.message_post(body=_("Retry requested by %s.", self.env.user.name))
         inbound.write({"error": False, "error_category": False})
@@ -363,6 +387,49 @@ class RetailExchange(models.Model):
         (inbound - active).write({"state": "received"})
         active._enqueue_processing()
         return True
+
+    def _retry_outbound(self):
+        """Queue the replay job of each refused outbound call."""
+        for exchange in self:
+            exchange.message_post(body=_("Retry requested by %s.", self.env.user.name))
+            backend = exchange.backend_id
+            if backend.state != "active":
+                raise UserError(
+                    _("Activate or resume %s before retrying its calls.", backend.name)
+                )
+            job = exchange.with_delay(
+                channel=const.JOB_CHANNEL_OUTBOUND,
+                description=_(
+                    "Retry %(topic)s on %(backend)s",
+                    topic=exchange.topic,
+                    backend=backend.name,
+                ),
+            )._replay_outbound_job()
+            exchange.write(
+                {
+                    "state": "queued",
+                    "error": False,
+                    "error_category": False,
+                    "job_uuid": job.uuid,
+                }
+            )
+
+    def _replay_outbound_job(self):
+        """Job: make a refused outbound call again, on this same exchange."""
+        self.ensure_one()
+        if self.state != "queued":
+            return _("Nothing to do: the exchange is %s.", self.state)
+        backend = self.backend_id.with_context(retail_retried_exchange_id=self.id)
+        # Only job methods of the connection: the field is data, not code.
+        method = self.replay_method or ""
+        if not method.endswith("_job") or not callable(getattr(backend, method, None)):
+            raise UserError(_("%s cannot be replayed.", method))
+        args = json.loads(self.replay_args or "[]")
+        summary = getattr(backend, method)(*args)
+        if self.state == "queued":
+            # The job found nothing left to send (already done meanwhile).
+            self._mark_done(None, result=summary or _("Nothing left to send."))
+        return summary
 
     def action_ignore(self):
         """Dismiss the selected exchanges: they will not be processed."""

@@ -101,6 +101,19 @@ class BindingExporter:
         if self.Binding.search_count(pending, limit=1):
             self._queue_job()
 
+    def mark_refused_pending(self):
+        """Put the bindings the channel refused back on the waiting list.
+
+        A person's Retry of a refused push: they are sent with the next run.
+        Returns how many were marked.
+        """
+        bindings = self.Binding.search(
+            [("backend_id", "=", self.backend.id), (self.error_field, "!=", False)]
+        )
+        if bindings:
+            self._mark_pending(bindings, fields.Datetime.now())
+        return len(bindings)
+
     def _mark_pending(self, bindings, now):
         """Set the pending flag (and the waiting start, kept if set) in SQL."""
         pending = SQL.identifier(self.pending_field)

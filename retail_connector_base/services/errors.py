@@ -4,6 +4,10 @@ A business error waits for a person (unknown SKU, missing tax mapping, total
 mismatch); anything else is technical and retried with backoff.
 """
 
+from odoo.exceptions import UserError
+
+from .. import const
+
 
 class RetailBusinessError(Exception):
     """The event cannot be applied until somebody fixes data or a mapping."""
@@ -11,6 +15,27 @@ class RetailBusinessError(Exception):
 
 class RetailStaleEventError(Exception):
     """The event is older than what was already applied: nothing to do."""
+
+
+class ChannelFeatureMissing(UserError):
+    """A connection was asked for something its channel does not do.
+
+    Raised by the base default of every channel hook, so that a channel that
+    declares a feature but forgets its hook fails loudly, the same way
+    whatever the hook.
+    """
+
+    def __init__(self, backend, feature):
+        label = const.FEATURE_LABELS.get(feature, feature)
+        channel = dict(backend._fields["channel"]._description_selection(backend.env))
+        super().__init__(
+            backend.env._(
+                "Channel %(channel)s does not support %(feature)s.",
+                channel=channel.get(backend.channel, backend.channel),
+                feature=label,
+            )
+        )
+        self.feature = feature
 
 
 class WebhookRejected(Exception):

@@ -6,13 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from odoo import _
 from odoo.tools import float_compare, float_round
 
-from ..tools import canonical
 from .errors import RetailBusinessError, RetailStaleEventError
 from .locks import lock_or_retry
-from .partner_resolver import PartnerResolver
 from .product_resolver import ProductResolver
 from .refund_processor import RefundProcessor
-from .registry import register
 from .tax_resolver import TaxResolver
 
 CONFIRMED_STATUSES = ("confirmed", "completed")
@@ -32,7 +29,6 @@ def line_discount_percent(quantity, unit_price, discount):
     return float(percent), reproduced == (gross - discount).quantize(Decimal("0.01"))
 
 
-@register(canonical.Order)
 class OrderProcessor:
     """Create, update, confirm or cancel the sale order of a channel order."""
 
@@ -91,11 +87,13 @@ class OrderProcessor:
             sale = self._create(order)
         elif sale.state == "cancel" and order.status == "cancelled":
             sale.retail_updated_at = order.updated_at
+            self.backend._order_applied(sale, order, exchange)
             return sale
         else:
             self._update(sale, order)
         self._check_total(sale, order)
         self._apply_status(sale, order)
+        self.backend._order_applied(sale, order, exchange)
         return sale
 
     # ------------------------------------------------------------------
@@ -129,10 +127,9 @@ class OrderProcessor:
             )
         return pricelist
 
-    def _header_values(self, order):
-        customer, invoice, delivery = PartnerResolver(self.env, self.backend).resolve(
-            order
-        )
+    def _header_values(self, order, sale):
+        # The customer policy is the channel's: see retail.backend._order_partners.
+        customer, invoice, delivery = self.backend._order_partners(order)
         values = {
             "partner_id": customer.id,
             "partner_invoice_id": invoice.id,
@@ -152,7 +149,7 @@ class OrderProcessor:
         }
         if order.ordered_at:
             values["date_order"] = order.ordered_at
-        return values
+        return self.backend._order_sale_values(values, order, sale)
 
     def _line_commands(self, sale, order):
         """Commands making the order lines match the channel's lines."""
@@ -232,7 +229,7 @@ class OrderProcessor:
             }
 
     def _create(self, order):
-        values = self._header_values(order)
+        values = self._header_values(order, self.SaleOrder)
         values.update(
             retail_backend_id=self.backend.id,
             retail_external_id=order.external_id,
@@ -246,7 +243,7 @@ class OrderProcessor:
         return sale
 
     def _update(self, sale, order):
-        values = self._header_values(order)
+        values = self._header_values(order, sale)
         if sale.state == "sale":
             # Addresses and pricelist of a confirmed order are settled.
             for key in ("partner_id", "partner_invoice_id", "pricelist_id"):

@@ -12,13 +12,10 @@ from decimal import Decimal
 from odoo import Command, _, fields
 from odoo.tools import float_compare
 
-from ..tools import canonical
 from .errors import RetailBusinessError
 from .locks import lock_or_retry
-from .registry import register
 
 
-@register(canonical.Refund)
 class RefundProcessor:
     """Create the credit note of a channel refund, once."""
 

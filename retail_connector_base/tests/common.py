@@ -20,6 +20,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: E402
 
 from .. import const
 from ..tools import signatures
+from ..tools.inbound import InboundDelivery
 
 WEBHOOK_SECRET = "whsec-test-7f3a"
 
@@ -229,7 +230,7 @@ class RetailCase(RetailKeyMixin, TransactionCase):
         """Store an event as the webhook would and return its exchange."""
         backend = backend or self.backend
         body = encode(make_event(data, topic, event_id))
-        event = backend._webhook_parse({}, body, {})
+        event = backend._webhook_parse(InboundDelivery(backend.webhook_url, {}, body))
         with trap_jobs():
             backend._webhook_store(event, {}, body)
         return self.env["retail.exchange"].search(

@@ -8,7 +8,8 @@ stores it as a ``retail.exchange`` without knowing the channel's payloads.
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import canonical
@@ -16,6 +17,24 @@ from . import canonical
 
 class MalformedPayload(ValueError):
     """The body is not what the channel sends (answered with HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class InboundDelivery:
+    """One HTTP delivery as the sender made it, handed to verify and parse.
+
+    ``url`` is the address the sender called, scheme and host included, as
+    seen through a trusted proxy (Odoo's ``proxy_mode``): some channels sign
+    it with the body. ``headers`` is a case-insensitive mapping, ``raw_body``
+    the exact bytes received, ``form`` the decoded form fields of a
+    form-encoded delivery, ``received_at`` a Unix time.
+    """
+
+    url: str
+    headers: Mapping[str, str]
+    raw_body: bytes
+    form: Mapping[str, str] = field(default_factory=dict)
+    received_at: float = 0.0
 
 
 @dataclass(frozen=True)

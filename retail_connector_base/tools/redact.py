@@ -9,14 +9,12 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
+# Headers that carry credentials whatever the channel. A channel adds its own
+# (its signature header, say) through ``retail.backend._channel_sensitive_headers``.
 SENSITIVE_HEADERS = {
     "authorization",
     "cookie",
     "set-cookie",
-    "x-retail-signature",
-    "x-wc-webhook-signature",
-    "x-loop-signature",
-    "x-square-hmacsha256-signature",
     "proxy-authorization",
 }
 SENSITIVE_KEYS = {
@@ -80,11 +78,17 @@ def redact_url(url: str) -> str:
     )
 
 
-def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Copy headers with credentials and signatures replaced by ``***``."""
+def redact_headers(
+    headers: Mapping[str, str], extra: Iterable[str] = ()
+) -> dict[str, str]:
+    """Copy headers with credentials and signatures replaced by ``***``.
+
+    ``extra`` names more sensitive headers (case-insensitive): a channel's own.
+    """
+    sensitive = SENSITIVE_HEADERS | {name.lower() for name in extra}
     result = {}
     for name, value in headers.items():
-        if name.lower() in SENSITIVE_HEADERS:
+        if name.lower() in sensitive:
             result[name] = REDACTED
         elif isinstance(value, str):
             # Link and Location headers can carry query-string credentials.

@@ -10,6 +10,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.tools import http_client
 
 from .. import const
@@ -219,20 +220,43 @@ class RetailBackend(models.Model):
         self._woocommerce_seed_status_mapping()
         return True
 
-    def action_activate(self):
-        for backend in self.filtered(lambda b: b.channel == const.CHANNEL):
-            if (
-                not backend.woocommerce_store_url
-                or not backend.woocommerce_credentials_set
-            ):
-                raise UserError(
-                    _(
-                        "Set the store URL, consumer key and consumer secret of "
-                        "“%s” before activating it.",
-                        backend.name,
-                    )
+    # ------------------------------------------------------------------
+    # The channel contract
+    # ------------------------------------------------------------------
+    def _channel_features(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_features()
+        return frozenset(
+            {
+                base_const.FEATURE_WEBHOOKS,
+                base_const.FEATURE_ORDERS,
+                base_const.FEATURE_POLLING,
+                base_const.FEATURE_CONNECTION_TEST,
+                base_const.FEATURE_WEBHOOK_SUBSCRIPTION,
+                base_const.FEATURE_STOCK_EXPORT,
+                base_const.FEATURE_PRICE_EXPORT,
+                base_const.FEATURE_SHIPMENT_EXPORT,
+                base_const.FEATURE_CANCEL_EXPORT,
+                base_const.FEATURE_REFUND_EXPORT,
+            }
+        )
+
+    def _channel_sensitive_headers(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_sensitive_headers()
+        return frozenset({api_const.HEADER_SIGNATURE})
+
+    def _channel_check_ready(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_check_ready()
+        if not self.woocommerce_store_url or not self.woocommerce_credentials_set:
+            raise UserError(
+                _(
+                    "Set the store URL, consumer key and consumer secret of "
+                    "“%s” before activating it.",
+                    self.name,
                 )
-        return super().action_activate()
+            )
 
     def _woocommerce_status_mapping(self):
         """The connection's WooCommerce status -> canonical status table."""

@@ -1,20 +1,14 @@
 """WooCommerce orders in: webhook events mapped, reconciliation and imports."""
 
 import dataclasses
-import hashlib
-import json
 
-from odoo import _, fields, models
-from odoo.exceptions import UserError
+from odoo import _, models
 
 from odoo.addons.retail_connector_base import const as base_const
-from odoo.addons.retail_connector_base.services.order_processor import (
-    OrderProcessor,
-)
 from odoo.addons.retail_connector_base.services.refund_processor import (
     RefundProcessor,
 )
-from odoo.addons.retail_connector_base.tools import canonical, http_client, inbound
+from odoo.addons.retail_connector_base.tools import canonical, inbound
 
 from .. import const
 from ..tools import client as wc_client
@@ -121,96 +115,19 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     # Polling: reconciliation and first imports
     # ------------------------------------------------------------------
-    def _woocommerce_feed_order(self, payload, source="reconciliation"):
-        """Store a polled order as an inbound exchange and queue it.
-
-        The same exchange and processing path as a webhook delivery. The
-        dedup key is the order id, modification time and a digest of the
-        order, so polling the same state twice stores it once; an order whose
-        state is already applied or already received by webhook is not stored
-        at all. Returns True when a new exchange was stored.
-
-        WooCommerce's modification times have whole seconds: a change made
-        within the second of the state Odoo applied (a cancellation right
-        after the payment) looks no newer than it. So when the sale order
-        carries the polled order's very time, the order counts as applied only
-        if the sale order shows its status, total and refunds.
-        """
-        self.ensure_one()
-        order_id = str(payload.get("id") or "")
-        if not order_id or payload.get("status") in const.SKIPPED_ORDER_STATUSES:
-            return False
-        modified = self._woocommerce_modified_at(payload)
-        if modified:
-            sale = self._woocommerce_sale_order(order_id)
-            applied = sale.retail_updated_at
-            same_second = bool(applied) and applied == modified
-            if applied and applied > modified:
-                return False
-            if same_second and self._woocommerce_sale_shows(sale, payload):
-                return False
-            received = [("occurred_at", ">=", modified)]
-            if same_second:
-                # What came of that second is applied and the sale order does
-                # not show this state: only an event still waiting may.
-                received = [
-                    "|",
-                    ("occurred_at", ">", modified),
-                    "&",
-                    ("occurred_at", "=", modified),
-                    ("state", "in", base_const.EXCHANGE_OPEN_STATES),
-                ]
-            Exchange = self.env["retail.exchange"].sudo()
-            if Exchange.search_count(
-                [
-                    ("backend_id", "=", self.id),
-                    ("direction", "=", "inbound"),
-                    ("external_id", "=", order_id),
-                    ("topic", "=like", "order.%"),
-                    *received,
-                ],
-                limit=1,
-            ):
-                return False
-        raw_body = json.dumps(payload, separators=(",", ":")).encode()
-        digest = hashlib.sha256(raw_body).hexdigest()[:16]
-        event = inbound.InboundEvent(
-            topic="order.updated",
-            dedup_key=f"{const.POLL_DEDUP_PREFIX}:{order_id}:{modified or ''}:{digest}",
-            external_id=order_id,
-            occurred_at=modified,
-        )
-        outcome = self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
-        return outcome == "accepted"
-
-    def _woocommerce_sale_shows(self, sale, payload):
-        """Whether ``sale`` shows the store order ``payload`` already.
-
-        An order that cannot be mapped shows nothing (processing it says why).
-        """
-        try:
-            order = mappers.order_to_canonical(
-                payload, self._woocommerce_status_mapping()
-            )
-        except canonical.CanonicalError:
-            return False
-        return OrderProcessor(self.env, self).shows(sale, order)
-
-    def _woocommerce_import_orders(self, modified_after, source="reconciliation"):
-        """Feed every order modified after `modified_after`; return (read, fed)."""
-        self.ensure_one()
-        client = self._woocommerce_client()
-        read = fed = 0
-        for payload in client.iter_orders(modified_after=modified_after):
-            read += 1
-            fed += bool(self._woocommerce_feed_order(payload, source=source))
-        return read, fed
-
-    def _reconcile_since(self, since):
-        self.ensure_one()
+    def _poll_streams(self):
         if self.channel != const.CHANNEL:
-            return super()._reconcile_since(since)
-        read, fed = self._woocommerce_import_orders(since)
+            return super()._poll_streams()
+        return {base_const.POLL_STREAM_ORDERS: _("Orders")}
+
+    def _poll(self, stream, since, source):
+        if self.channel != const.CHANNEL:
+            return super()._poll(stream, since, source)
+        read, fed = self._woocommerce_import_orders(since, source=source)
+        if source != "reconciliation":
+            return _("%(read)s orders read, %(fed)s queued.", read=read, fed=fed)
+        # WooCommerce disables a webhook after failed deliveries and never
+        # retries: the reconciliation turns ours back on.
         reenabled = self._woocommerce_reenable_webhooks()
         return _(
             "%(read)s orders read since %(since)s, %(fed)s queued; %(hooks)s "
@@ -221,28 +138,23 @@ class RetailBackend(models.Model):
             hooks=reenabled,
         )
 
-    def _woocommerce_import_orders_job(self, since):
-        """Job: first import of the orders modified since `since`."""
+    def _woocommerce_import_orders(self, modified_after, source="reconciliation"):
+        """Feed every order modified after `modified_after`; return (read, fed)."""
         self.ensure_one()
-        try:
-            read, fed = self._woocommerce_import_orders(since, source="import")
-        except http_client.ChannelHttpError as exc:
-            if exc.retryable:
-                raise self._retry_later(exc) from exc
-            raise UserError(str(exc)) from exc
-        if not self.import_checkpoint:
-            self.sudo().import_checkpoint = fields.Datetime.now()
-        return _("%(read)s orders read, %(fed)s queued.", read=read, fed=fed)
-
-    def action_woocommerce_import_orders(self):
-        """Open the "Import orders since…" wizard."""
-        self.ensure_one()
-        self._woocommerce_check_channel()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Import Orders"),
-            "res_model": "retail.woocommerce.import.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_backend_id": self.id},
-        }
+        client = self._woocommerce_client()
+        mapping = self._woocommerce_status_mapping()
+        read = fed = 0
+        for payload in client.iter_orders(modified_after=modified_after):
+            read += 1
+            if payload.get("status") in const.SKIPPED_ORDER_STATUSES:
+                continue
+            fed += bool(
+                self._poll_feed_order(
+                    payload,
+                    external_id=payload.get("id"),
+                    modified=self._woocommerce_modified_at(payload),
+                    source=source,
+                    to_canonical=lambda data: mappers.order_to_canonical(data, mapping),
+                )
+            )
+        return read, fed

@@ -1,7 +1,5 @@
 """WooCommerce webhooks: registered on the store, verified and parsed here."""
 
-import secrets
-
 from odoo import _, models
 
 from odoo.addons.retail_connector_base.services.errors import WebhookRejected
@@ -19,11 +17,10 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     # Webhooks on the store
     # ------------------------------------------------------------------
-    def action_woocommerce_register_webhooks(self):
-        """Create (or re-activate) our webhooks on the store."""
-        self.ensure_one()
-        self._woocommerce_check_channel()
-        created, updated = self._woocommerce_call(self._woocommerce_register_webhooks)
+    def _webhook_subscribe(self, secret):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscribe(secret)
+        created, updated = self._woocommerce_register_webhooks(secret)
         message = _(
             "%(created)s webhooks created and %(updated)s re-activated on the store, "
             "delivering to %(url)s.",
@@ -31,27 +28,20 @@ class RetailBackend(models.Model):
             updated=updated,
             url=self.webhook_url,
         )
-        warning = mappers.delivery_url_warning(self.webhook_url)
-        if warning:
-            message += " " + warning
-        return self._notification(
-            _("Webhooks registered"),
-            message,
-            kind="warning" if warning else "success",
-            sticky=bool(warning),
-        )
+        return message
 
-    def _woocommerce_register_webhooks(self):
+    def _webhook_delivery_warning(self):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_delivery_warning()
+        return mappers.delivery_url_warning(self.webhook_url) or None
+
+    def _woocommerce_register_webhooks(self, secret):
         """Make every topic of ``WEBHOOK_TOPICS`` deliver to this connection.
 
-        Returns (created, re-activated). The connection's webhook secret is
-        given to the store (a new one is generated when none is set).
+        Returns (created, re-activated). `secret` is the connection's webhook
+        secret, given to the store.
         """
         self.ensure_one()
-        secret = self._get_secret("webhook_secret")
-        if not secret:
-            secret = secrets.token_urlsafe(32)
-            self._set_secret("webhook_secret", secret)
         client = self._woocommerce_client()
         url = self.webhook_url
         ours = {
@@ -179,33 +169,36 @@ class RetailBackend(models.Model):
     # Webhook intake (hot path)
     # ------------------------------------------------------------------
     @staticmethod
-    def _woocommerce_is_ping(headers, raw_body, form=None):
+    def _woocommerce_is_ping(delivery, with_form=False):
         """Whether a delivery is the store's unsigned creation ping."""
-        return mappers.is_creation_ping(headers, raw_body, form)
+        return mappers.is_creation_ping(
+            delivery.headers, delivery.raw_body, delivery.form if with_form else None
+        )
 
-    def _webhook_verify(self, headers, raw_body, now):
-        self.ensure_one()
+    def _webhook_verify(self, delivery):
         if self.channel != const.CHANNEL:
-            return super()._webhook_verify(headers, raw_body, now)
-        if self._woocommerce_is_ping(headers, raw_body):
+            return super()._webhook_verify(delivery)
+        if self._woocommerce_is_ping(delivery):
             # The store's creation ping is unsigned; it is answered and never
             # stored, so it cannot change anything.
             return
         secret = self._webhook_secret_for_verification()
         try:
-            mappers.verify_webhook(secret, raw_body, headers)
+            mappers.verify_webhook(secret, delivery.raw_body, delivery.headers)
         except signatures.SignatureError as exc:
             raise WebhookRejected(401, str(exc)) from exc
 
-    def _webhook_parse(self, headers, raw_body, form):
-        self.ensure_one()
+    def _webhook_parse(self, delivery):
         if self.channel != const.CHANNEL:
-            return super()._webhook_parse(headers, raw_body, form)
-        if self._woocommerce_is_ping(headers, raw_body, form):
-            webhook_id = mappers.ping_webhook_id(raw_body) or form.get("webhook_id")
+            return super()._webhook_parse(delivery)
+        if self._woocommerce_is_ping(delivery, with_form=True):
+            webhook_id = mappers.ping_webhook_id(delivery.raw_body) or (
+                delivery.form.get("webhook_id")
+            )
             return inbound.InboundEvent(
                 topic="ping", dedup_key=f"ping:{webhook_id}", is_ping=True
             )
+        headers, raw_body = delivery.headers, delivery.raw_body
         try:
             topic, _resource, _event, payload = mappers.parse_webhook(headers, raw_body)
         except mappers.WebhookPayloadError as exc:

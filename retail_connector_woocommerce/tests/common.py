@@ -10,6 +10,7 @@ from odoo import Command, fields
 from odoo.tests import HttpCase
 
 from odoo.addons.retail_connector_base.tests.common import RetailKeyMixin, trap_jobs
+from odoo.addons.retail_connector_base.tools.inbound import InboundDelivery
 
 # The channel stand-ins live beside the addons in the repository.
 REPOSITORY = os.path.dirname(
@@ -209,10 +210,10 @@ class WooCommerceCase(RetailKeyMixin, HttpCase):
             "X-WC-Webhook-Delivery-ID": delivery_id or uuid.uuid4().hex,
         }
         backend = self.backend
-        backend._webhook_verify(headers, body, 0)
-        event = backend._webhook_parse(headers, body, {})
+        delivery = InboundDelivery(backend.webhook_url, headers, body)
         with trap_jobs():
-            outcome = backend._webhook_store(event, headers, body)
+            outcome = backend._webhook_receive(delivery)
+        event = backend._webhook_parse(delivery)
         exchange = self.env["retail.exchange"].search(
             [("backend_id", "=", backend.id), ("dedup_key", "=", event.dedup_key)]
         )

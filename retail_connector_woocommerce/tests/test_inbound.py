@@ -1,6 +1,7 @@
 from odoo.tests import tagged
 
 from odoo.addons.retail_connector_base.services.errors import WebhookRejected
+from odoo.addons.retail_connector_base.tools.inbound import InboundDelivery
 
 from .common import WooCommerceCase, trap_jobs
 
@@ -10,9 +11,9 @@ class TestWooCommerceInbound(WooCommerceCase):
     """Store orders, deletions and refunds applied in Odoo."""
 
     def test_ping_needs_no_signature_and_forged_deliveries_are_refused(self):
-        ping = b"webhook_id=12"
-        self.backend._webhook_verify({}, ping, 0)
-        self.assertTrue(self.backend._webhook_parse({}, ping, {}).is_ping)
+        ping = InboundDelivery(self.backend.webhook_url, {}, b"webhook_id=12")
+        self.backend._webhook_verify(ping)
+        self.assertTrue(self.backend._webhook_parse(ping).is_ping)
         (order,) = self.checkout(("MUG-ENAMEL", 1))
         payload = self.store_order(order["id"])
         headers = {
@@ -20,7 +21,9 @@ class TestWooCommerceInbound(WooCommerceCase):
             "X-WC-Webhook-Signature": "bm90IHRoZSBzaWduYXR1cmU=",
         }
         with self.assertRaises(WebhookRejected) as refused:
-            self.backend._webhook_verify(headers, b'{"id": 1}', 0)
+            self.backend._webhook_verify(
+                InboundDelivery(self.backend.webhook_url, headers, b'{"id": 1}')
+            )
         self.assertEqual(refused.exception.status, 401)
         outcome, exchange = self.deliver(payload, "order.created", "d-1")
         self.assertEqual(outcome, "accepted")

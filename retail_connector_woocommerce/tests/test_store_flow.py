@@ -24,7 +24,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
 
     def register_webhooks(self):
         self.env.flush_all()
-        action = self.backend.action_woocommerce_register_webhooks()
+        action = self.backend.action_register_webhooks()
         self.env.invalidate_all()
         return action
 
@@ -88,7 +88,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         sale.invalidate_recordset()
         count = len(sale.retail_exchange_ids)
         with trap_jobs():
-            self.backend._reconcile_job()
+            self.backend._poll_job("orders")
         sale.invalidate_recordset()
         self.assertEqual(len(sale.retail_exchange_ids), count)
 
@@ -104,7 +104,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
 
         started = fields.Datetime.now()
         with trap_jobs():
-            result = self.backend._reconcile_job()
+            result = self.backend._poll_job("orders")
         self.assertIn("queued", result)
         self.assertGreaterEqual(self.backend.import_checkpoint, started)
         self.perform_queued()
@@ -114,7 +114,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         self.assertEqual(sale.retail_exchange_ids.mapped("state"), ["done"])
         # Polling again: the order is already there in its latest state.
         with trap_jobs():
-            self.backend._reconcile_job()
+            self.backend._poll_job("orders")
         sale.invalidate_recordset()
         self.assertEqual(len(sale.retail_exchange_ids), 1)
 
@@ -136,7 +136,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         )
 
         with trap_jobs():
-            self.backend._reconcile_job()
+            self.backend._poll_job("orders")
         processed = self.perform_queued()
         self.assertEqual(len(processed), 1, "the cancellation is fed once")
         self.assertEqual(processed.state, "done", processed.error)
@@ -144,20 +144,21 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         self.assertEqual(sale.state, "cancel")
         # Polling again: the sale order shows what the store shows.
         with trap_jobs():
-            self.backend._reconcile_job()
+            self.backend._poll_job("orders")
         self.assertFalse(self.perform_queued())
 
     def test_import_orders_since_a_date(self):
         orders = self.checkout(("MUG-ENAMEL", 1), count=2)
-        wizard = self.env["retail.woocommerce.import.wizard"].create(
-            {
-                "backend_id": self.backend.id,
-                "since": fields.Datetime.now() - timedelta(minutes=5),
-            }
+        action = self.backend.action_import_since()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_context(action["context"])
+            .create({"since": fields.Datetime.now() - timedelta(minutes=5)})
         )
+        self.assertEqual(wizard.stream, "orders")
         with trap_jobs() as trap:
             wizard.action_import()
-            trap.assert_jobs_count(1, only=self.backend._woocommerce_import_orders_job)
+            trap.assert_jobs_count(1, only=self.backend._poll_job)
             trap.perform_enqueued_jobs()
         self.perform_queued()
         for order in orders:
@@ -185,7 +186,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         with self.store.lock:
             self.store.webhooks[created.external_id]["status"] = "disabled"
         with trap_jobs():
-            result = self.backend._reconcile_job()
+            result = self.backend._poll_job("orders")
         self.assertIn("1 webhooks re-activated", result)
         with self.store.lock:
             self.assertEqual(

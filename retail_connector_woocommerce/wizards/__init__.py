@@ -1,2 +1,1 @@
-from . import retail_woocommerce_import_wizard
 from . import retail_woocommerce_publish_wizard

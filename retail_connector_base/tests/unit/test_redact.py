@@ -15,13 +15,27 @@ def test_sensitive_headers_are_redacted_whatever_their_case():
         "X-WC-Webhook-Topic": "order.created",
     }
 
-    assert redact.redact_headers(headers) == {
+    extra = ("x-wc-webhook-signature", "X-Retail-Signature")
+    assert redact.redact_headers(headers, extra) == {
         "Authorization": REDACTED,
         "X-WC-Webhook-Signature": REDACTED,
         "x-retail-signature": REDACTED,
         "Cookie": REDACTED,
         "Content-Type": "application/json",
         "X-WC-Webhook-Topic": "order.created",
+    }
+
+
+def test_a_channel_header_is_kept_unless_the_channel_declares_it():
+    headers = {"X-Loop-Signature": "abc=", "Authorization": "Bearer x"}
+
+    assert redact.redact_headers(headers) == {
+        "X-Loop-Signature": "abc=",
+        "Authorization": REDACTED,
+    }
+    assert redact.redact_headers(headers, ["x-loop-signature"]) == {
+        "X-Loop-Signature": REDACTED,
+        "Authorization": REDACTED,
     }
 
 

@@ -1,0 +1,248 @@
+"""The channel contract: every hook a channel addon implements, with its default.
+
+A channel addon adds its code to ``retail.backend.channel`` and overrides the
+hooks below behind a guard (``if self.channel != "mychannel": return
+super()...``), like Odoo's payment providers. It declares what it supports in
+``_channel_features``; the base then skips what a channel does not do (jobs
+are not queued, buttons and tabs are hidden), and the default of a hook a
+channel declares but does not implement raises ``ChannelFeatureMissing``.
+
+``readme/DEVELOP.md`` describes each hook: when it runs, in which transaction,
+what it returns and how it fails.
+"""
+
+from odoo import api, fields, models
+
+from .. import const
+from ..services.errors import ChannelFeatureMissing
+from ..services.order_processor import OrderProcessor
+from ..services.partner_resolver import PartnerResolver
+from ..services.refund_processor import RefundProcessor
+from ..tools import canonical
+
+
+class RetailBackend(models.Model):
+    # One file per concern on the same model; Odoo merges them at load time.
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    # What the views need to know of the channel's features.
+    supports_connection_test = fields.Boolean(compute="_compute_channel_features")
+    supports_webhooks = fields.Boolean(compute="_compute_channel_features")
+    supports_webhook_subscription = fields.Boolean(compute="_compute_channel_features")
+    supports_polling = fields.Boolean(compute="_compute_channel_features")
+    supports_stock_export = fields.Boolean(compute="_compute_channel_features")
+    supports_price_export = fields.Boolean(compute="_compute_channel_features")
+    channel_feature_summary = fields.Char(
+        string="Channel Supports", compute="_compute_channel_features"
+    )
+
+    @api.depends("channel")
+    def _compute_channel_features(self):
+        for backend in self:
+            features = backend._channel_features()
+            backend.supports_connection_test = const.FEATURE_CONNECTION_TEST in features
+            backend.supports_webhooks = const.FEATURE_WEBHOOKS in features
+            backend.supports_webhook_subscription = (
+                const.FEATURE_WEBHOOK_SUBSCRIPTION in features
+            )
+            backend.supports_polling = const.FEATURE_POLLING in features
+            backend.supports_stock_export = const.FEATURE_STOCK_EXPORT in features
+            backend.supports_price_export = const.FEATURE_PRICE_EXPORT in features
+            backend.channel_feature_summary = ", ".join(
+                label
+                for feature, label in const.FEATURE_LABELS.items()
+                if feature in features
+            )
+
+    # ------------------------------------------------------------------
+    # Identity of the channel
+    # ------------------------------------------------------------------
+    def _channel_features(self):
+        """The features (``const.FEATURE_*``) this connection's channel supports.
+
+        Hook: extend it behind the channel guard. The base supports nothing.
+        """
+        self.ensure_one()
+        return frozenset()
+
+    def _channel_supports(self, feature):
+        """Whether this connection's channel declares `feature`."""
+        self.ensure_one()
+        return feature in self._channel_features()
+
+    def _channel_unsupported(self, feature):
+        """The error of a hook the channel does not implement."""
+        return ChannelFeatureMissing(self, feature)
+
+    def _channel_sensitive_headers(self):
+        """Header names (any case) redacted from stored deliveries and logs.
+
+        Hook: a channel adds its signature or token headers. The headers that
+        carry credentials on every channel (Authorization, Cookie…) are always
+        redacted.
+        """
+        self.ensure_one()
+        return frozenset()
+
+    def _channel_check_ready(self):
+        """Raise a UserError naming what is missing to activate (hook).
+
+        Called by *Activate* for each connection. The base asks for nothing.
+        """
+        self.ensure_one()
+
+    # ------------------------------------------------------------------
+    # Connection
+    # ------------------------------------------------------------------
+    def _test_connection(self):
+        """Make a cheap authenticated call; return a message for the user (hook).
+
+        Feature ``connection_test``. Runs in the user's request; raise
+        ChannelHttpError (shown as "Connection failed: …") or UserError.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_CONNECTION_TEST)
+
+    def _webhook_subscribe(self, secret):
+        """Make the channel deliver its events to ``webhook_url`` (hook).
+
+        Feature ``webhook_subscription``. `secret` is the connection's webhook
+        secret, already committed, to give the channel when it signs with a
+        secret of ours. Return a message for the user.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_WEBHOOK_SUBSCRIPTION)
+
+    def _webhook_delivery_warning(self):
+        """Why the channel may not deliver to ``webhook_url``, or None (hook).
+
+        Shown after *Register webhooks* (a port the channel refuses, say).
+        """
+        self.ensure_one()
+        return None
+
+    # ------------------------------------------------------------------
+    # Inbound
+    # ------------------------------------------------------------------
+    def _webhook_verify(self, delivery):
+        """Check the signature of an ``InboundDelivery`` (hook, hot path).
+
+        Feature ``webhooks``. Raise ``WebhookRejected(401, reason)`` when it
+        does not match (nothing is stored), ``WebhookRejected(503, …)`` when
+        this server cannot check it now. Runs before anything is stored, in
+        the webhook request, as the public user with the connection sudo'ed.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_WEBHOOKS)
+
+    def _webhook_parse(self, delivery):
+        """Turn a verified ``InboundDelivery`` into an ``InboundEvent`` (hook).
+
+        Feature ``webhooks``. Raise ``inbound.MalformedPayload`` for a body
+        the channel never sends (answered 400). Keep it cheap: the payload is
+        mapped later, in the job.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_WEBHOOKS)
+
+    def _map_inbound(self, exchange):
+        """Return the canonical record(s) an inbound exchange carries (hook).
+
+        Feature ``orders`` (or any inbound topic). Runs in the exchange's
+        job. Return None when the topic has nothing to apply in Odoo; raise
+        ``canonical.CanonicalError`` for a payload that cannot be mapped (a
+        business failure a person reads).
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_ORDERS)
+
+    def _canonical_processors(self):
+        """``{canonical type: processor class}`` applying inbound records (hook).
+
+        A channel (or a feature addon) adds its canonical types, or replaces
+        the processor of a type by a subclass for its connections.
+        """
+        self.ensure_one()
+        return {canonical.Order: OrderProcessor, canonical.Refund: RefundProcessor}
+
+    def _processor_for(self, record):
+        """The processor instance that applies canonical `record`."""
+        self.ensure_one()
+        processors = self._canonical_processors()
+        for klass in type(record).__mro__:
+            if klass in processors:
+                return processors[klass](self.env, self)
+        raise LookupError(f"No processor is registered for {type(record).__name__}")
+
+    # ------------------------------------------------------------------
+    # Order processing extension points
+    # ------------------------------------------------------------------
+    def _order_partners(self, order):
+        """``(customer, invoice address, delivery address)`` of an order (hook).
+
+        The customer policy. The default finds or creates the customer by
+        binding, then e-mail, and its addresses as child contacts. A channel
+        that hides e-mails, or whose sales may have no customer, overrides it.
+        """
+        self.ensure_one()
+        return PartnerResolver(self.env, self).resolve(order)
+
+    def _order_sale_values(self, values, order, sale):
+        """Adjust the sale order values of canonical `order` (hook).
+
+        `values` is the dict about to be written (created when `sale` is
+        empty); return it, changed as the channel needs.
+        """
+        self.ensure_one()
+        return values
+
+    def _order_applied(self, sale, order, exchange):
+        """Act once `order` is applied to `sale` (hook).
+
+        Runs in the exchange's job, in its savepoint: a raised error rolls
+        the order back with it. Queue outbound calls (an acceptance, say)
+        with ``with_delay`` rather than calling the channel here.
+        """
+        self.ensure_one()
+
+    # ------------------------------------------------------------------
+    # Outbound
+    # ------------------------------------------------------------------
+    def _export_stock(self, items):
+        """Send quantities to the channel (hook).
+
+        Feature ``stock_export``. `items` is a list of (binding, quantity), at
+        most ``STOCK_EXPORT_BATCH_SIZE``. Return ``{binding id: error}`` for
+        the items the channel refused; raise ChannelHttpError for a failure
+        of the whole call. Audit the call with ``_outbound_call``.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_STOCK_EXPORT)
+
+    def _export_shipment(self, picking):
+        """Tell the channel a delivery of one of its orders is done (hook).
+
+        Feature ``shipment_export``. Return a summary; raise ChannelHttpError
+        (retried when retryable, otherwise shown on the picking) or UserError.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_SHIPMENT_EXPORT)
+
+    def _export_order_cancel(self, order):
+        """Cancel on the channel an order cancelled in Odoo (hook).
+
+        Feature ``cancel_export``. Return a summary; fails like
+        ``_export_shipment``.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_CANCEL_EXPORT)
+
+    def _export_refund(self, move):
+        """Refund a posted credit note of one of the channel's orders (hook).
+
+        Feature ``refund_export``. Return the channel's refund id (stored on
+        the credit note, so it is never sent twice); fails like
+        ``_export_shipment``.
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_REFUND_EXPORT)
