@@ -18,6 +18,9 @@ PYTHON ?= python3
 ODOO ?= $(shell $(PYTHON) scripts/odoo_paths.py odoo-command)
 ADDONS_PATH = $(shell $(PYTHON) scripts/odoo_paths.py addons-path)
 MODULES = $(shell $(PYTHON) scripts/odoo_paths.py modules)
+# The test runs also install the test-only addons of tests/addons.
+TEST_ADDONS_PATH = $(shell $(PYTHON) scripts/odoo_paths.py test-addons-path)
+TEST_MODULES = $(shell $(PYTHON) scripts/odoo_paths.py test-modules)
 TEST_TAGS = $(shell $(PYTHON) scripts/odoo_paths.py test-tags)
 FREE_PORT = $(shell $(PYTHON) -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
 
@@ -58,7 +61,7 @@ test:  ## all tests; prints each runner's summary and a total
 
 .PHONY: test-odoo
 test-odoo:  ## fresh database, Odoo's test runner over every addon (tours included)
-	@modules="$(MODULES)"; \
+	@modules="$(TEST_MODULES)"; \
 	if [ -z "$$modules" ]; then \
 		echo "no retail_connector_* addon with a __manifest__.py found"; \
 		echo "odoo: 0 passed, 0 failed"; exit 1; \
@@ -66,7 +69,7 @@ test-odoo:  ## fresh database, Odoo's test runner over every addon (tours includ
 	mkdir -p $(dir $(ODOO_TEST_LOG)); \
 	echo "Installing and testing $$modules in a fresh database $(TEST_DB)"; \
 	PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists --force $(TEST_DB) || { echo "cannot drop $(TEST_DB)"; exit 1; }; \
-	$(TEST_ENV) $(ODOO) -d $(TEST_DB) --addons-path="$(ADDONS_PATH)" \
+	$(TEST_ENV) $(ODOO) -d $(TEST_DB) --addons-path="$(TEST_ADDONS_PATH)" \
 		-i "$$modules" --test-enable --test-tags="$(TEST_TAGS)" \
 		--stop-after-init --log-level=test --max-cron-threads=0 \
 		--http-port=$(FREE_PORT) --gevent-port=$(FREE_PORT) \

@@ -9,6 +9,8 @@ Usage::
 
     python3 scripts/odoo_paths.py addons-path   # the --addons-path value
     python3 scripts/odoo_paths.py modules       # our addons, comma-separated
+    python3 scripts/odoo_paths.py test-addons-path  # with tests/addons
+    python3 scripts/odoo_paths.py test-modules  # our addons and the test-only ones
     python3 scripts/odoo_paths.py test-tags     # --test-tags selecting only them
     python3 scripts/odoo_paths.py odoo-command  # how to start Odoo
 """
@@ -20,6 +22,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ADDON_PREFIX = "retail_connector_"
+# Addons that exist only for the tests (a channel written against the
+# contract, say): on the addons path and installed by the test runs only.
+TEST_ADDONS_DIR = REPO_ROOT / "tests" / "addons"
 
 
 def our_addons(root=REPO_ROOT):
@@ -35,6 +40,17 @@ def our_addons(root=REPO_ROOT):
         if entry.is_dir()
         and entry.name.startswith(ADDON_PREFIX)
         and (entry / "__manifest__.py").is_file()
+    )
+
+
+def test_addons():
+    """Names of the test-only addons, sorted."""
+    if not TEST_ADDONS_DIR.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in TEST_ADDONS_DIR.iterdir()
+        if (entry / "__manifest__.py").is_file()
     )
 
 
@@ -64,12 +80,14 @@ def _odoo_rc_addons_path():
     ]
 
 
-def addons_path_entries(root=REPO_ROOT):
+def addons_path_entries(root=REPO_ROOT, with_tests=False):
     """Ordered, de-duplicated list of addons directories to hand to Odoo."""
     # Imported here so that the usage text works even where Odoo is missing.
     import odoo.addons
 
     candidates = [str(root), *odoo.addons.__path__, *_odoo_rc_addons_path()]
+    if with_tests:
+        candidates.insert(1, str(TEST_ADDONS_DIR))
     seen = set()
     entries = []
     for candidate in candidates:
@@ -81,9 +99,9 @@ def addons_path_entries(root=REPO_ROOT):
     return entries
 
 
-def addons_path(root=REPO_ROOT):
+def addons_path(root=REPO_ROOT, with_tests=False):
     """The ``--addons-path`` value: entries joined with commas."""
-    return ",".join(addons_path_entries(root))
+    return ",".join(addons_path_entries(root, with_tests))
 
 
 def test_tags(root=REPO_ROOT):
@@ -92,7 +110,7 @@ def test_tags(root=REPO_ROOT):
     Without it ``--test-enable`` would also run the tests of every Odoo module
     installed as a dependency (sale, stock, account...), which takes hours.
     """
-    return ",".join(f"/{name}" for name in our_addons(root))
+    return ",".join(f"/{name}" for name in [*our_addons(root), *test_addons()])
 
 
 def odoo_command():
@@ -110,7 +128,9 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     commands = {
         "addons-path": addons_path,
+        "test-addons-path": lambda: addons_path(with_tests=True),
         "modules": lambda: ",".join(our_addons()),
+        "test-modules": lambda: ",".join([*our_addons(), *test_addons()]),
         "test-tags": test_tags,
         "odoo-command": lambda: " ".join(odoo_command()),
     }

@@ -113,7 +113,7 @@ def build_template(name, modules=None, timeout=1800):
     command = [
         *odoo_paths.odoo_command(),
         f"--database={name}",
-        f"--addons-path={odoo_paths.addons_path()}",
+        f"--addons-path={odoo_paths.addons_path(with_tests=True)}",
         f"--init={','.join(modules)}",
         "--stop-after-init",
         "--max-cron-threads=0",
@@ -218,7 +218,7 @@ class OdooServer:
             *odoo_paths.odoo_command(),
             f"--config={self.config_path}",
             f"--database={self.db}",
-            f"--addons-path={odoo_paths.addons_path()}",
+            f"--addons-path={odoo_paths.addons_path(with_tests=True)}",
             f"--workers={self.workers}",
             f"--max-cron-threads={self.max_cron_threads}",
             "--load=web,queue_job",

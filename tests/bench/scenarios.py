@@ -79,7 +79,7 @@ def run_shell_script(server, script, env, timeout):
         "shell",
         f"--config={server.config_path}",
         f"--database={server.db}",
-        f"--addons-path={odoo_paths.addons_path()}",
+        f"--addons-path={odoo_paths.addons_path(with_tests=True)}",
         "--no-http",
         "--log-level=warn",
     ]
