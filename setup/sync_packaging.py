@@ -63,6 +63,7 @@ README_SECTIONS = (
     ("DESCRIPTION.md", None),
     ("CONFIGURE.md", "Configuration"),
     ("USAGE.md", "Usage"),
+    ("DEVELOP.md", "Development"),
     ("CONTRIBUTORS.md", "Contributors"),
 )
 
