@@ -41,6 +41,7 @@ from .cli import (
     add_host_argument,
     print_json_line,
     stop_event,
+    usage_error,
     wait_for,
 )
 from .client import (
@@ -60,6 +61,7 @@ from .faults import (
     InboundFault,
     add_fault_arguments,
     fault_config_from_args,
+    faults_from_args,
 )
 from .handler import (
     ADMIN_PREFIX,
@@ -123,6 +125,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "fault_config_from_args",
+    "faults_from_args",
     "hmac_base64",
     "hmac_digest",
     "hmac_hex",
@@ -142,5 +145,6 @@ __all__ = [
     "serve_app",
     "stop_event",
     "url_with",
+    "usage_error",
     "wait_for",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sys
 import threading
 
 from .server import LOOPBACK
@@ -66,3 +67,9 @@ def wait_for(stop: threading.Event) -> None:
 def print_json_line(payload: dict, *, ensure_ascii: bool = False) -> None:
     """One JSON line on stdout, flushed at once (for scripts that wait on it)."""
     print(json.dumps(payload, ensure_ascii=ensure_ascii), flush=True)
+
+
+def usage_error(reason) -> int:
+    """Say ``error: <reason>`` on stderr; the exit status of a bad invocation (2)."""
+    print(f"error: {reason}", file=sys.stderr)
+    return 2

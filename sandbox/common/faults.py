@@ -362,3 +362,8 @@ def fault_config_from_args(args: argparse.Namespace) -> FaultConfig:
         bad_signature_rate=args.bad_signature,
         seed=args.seed,
     )
+
+
+def faults_from_args(args: argparse.Namespace) -> Faults:
+    """The `Faults` described by `add_fault_arguments` options."""
+    return Faults(fault_config_from_args(args))

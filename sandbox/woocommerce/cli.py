@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from decimal import Decimal, InvalidOperation
 
 from ..common import (
-    Faults,
     add_duration_argument,
     add_fault_arguments,
     add_host_argument,
-    fault_config_from_args,
+    faults_from_args,
     print_json_line,
     stop_event,
+    usage_error,
     wait_for,
 )
 from .const import API, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
@@ -114,14 +113,13 @@ def run(args: argparse.Namespace) -> int:
             utc_offset=args.utc_offset,
             delivery_delay=args.delivery_delay,
             strict_delivery_ports=args.strict_delivery_ports,
-            faults=Faults(fault_config_from_args(args)),
+            faults=faults_from_args(args),
             seed=args.seed,
             site_url=args.site_url,
             delivery_workers=args.delivery_workers,
         )
     except (InvalidOperation, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return usage_error(exc)
     if args.seed_catalog:
         store.seed_catalog()
     server = serve_store(store, host=args.host, port=args.port)
