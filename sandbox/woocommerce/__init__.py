@@ -50,12 +50,22 @@ from __future__ import annotations
 
 from .cli import add_arguments, run
 from .const import (
+    ALLOWED_DELIVERY_PORTS,
     API,
     BATCH_LIMIT,
     DEFAULT_CONSUMER_KEY,
     DEFAULT_CONSUMER_SECRET,
     HOOKSHOT_USER_AGENT,
+    MAX_DELIVERY_FAILURES,
+    MAX_PER_PAGE,
+    OAUTH_WINDOW,
+    ORDER_STATUSES,
+    PING_TIMEOUT,
+    REFUNDING_GATEWAYS,
+    STOCK_HOLDING,
     WC_VERSION,
+    WEBHOOK_EVENTS,
+    WEBHOOK_RESOURCES,
     WP_VERSION,
 )
 from .auth import oauth_expected_signature, oauth_string_to_sign
@@ -65,12 +75,22 @@ from .store import WooStore
 from .values import php_json
 
 __all__ = [
+    "ALLOWED_DELIVERY_PORTS",
     "API",
     "BATCH_LIMIT",
     "DEFAULT_CONSUMER_KEY",
     "DEFAULT_CONSUMER_SECRET",
     "HOOKSHOT_USER_AGENT",
+    "MAX_DELIVERY_FAILURES",
+    "MAX_PER_PAGE",
+    "OAUTH_WINDOW",
+    "ORDER_STATUSES",
+    "PING_TIMEOUT",
+    "REFUNDING_GATEWAYS",
+    "STOCK_HOLDING",
     "WC_VERSION",
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_RESOURCES",
     "WP_VERSION",
     "WooError",
     "WooHandler",
