@@ -112,37 +112,33 @@ class NotesHandler(RequestLogRoutes, JsonHandler):
         return 200, {"notes": page.items, "total": page.total}, headers
 
 
-class Hooks:
-    def __init__(self):
+class Script:
+    """A webhook endpoint: records every request, answers the scripted
+    ``(status, headers)`` first, then 200."""
+
+    def __init__(self, answers=()):
         self.lock = threading.Lock()
+        self.answers = list(answers)
         self.received = []
 
     def receive(self, body, headers):
         with self.lock:
             self.received.append((body, headers))
-        return 200, {}
+            return self.answers.pop(0) if self.answers else (200, {})
 
 
-class HooksHandler(JsonHandler):
+class ScriptHandler(JsonHandler):
     @route("POST", r"/hook")
     def hook(self, match):
-        return self.app.receive(self.body, dict(self.headers))
+        status, headers = self.app.receive(self.body, dict(self.headers))
+        return status, {}, headers
 
 
 @pytest.fixture
 def hooks():
-    server = serve(HooksHandler, app=Hooks())
+    server = serve(ScriptHandler, app=Script())
     yield server
     server.shutdown()
-
-
-def wait_until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def test_a_sandbox_in_a_few_lines(hooks):
@@ -210,20 +206,24 @@ def test_a_failed_change_sends_nothing_and_a_delay_holds_deliveries(hooks):
 
 def test_outbox_notes_an_event_once_per_change():
     lock = threading.RLock()
-    sent = []
-    outbox = Outbox(lock, lambda event: [event, event], sent.append).start()
-    try:
-        with lock:
-            outbox.emit("a")
-            outbox.emit("a")
-            outbox.emit("b")
-        outbox.flush()
-        assert wait_until(lambda: len(sent) == 4)
-        assert sent == ["a", "a", "b", "b"]
-        assert wait_until(outbox.idle)
-    finally:
-        outbox.stop()
-        outbox.join()
+    sent, done = [], threading.Event()
+
+    def send(job):
+        sent.append(job)
+        if len(sent) == 4:
+            done.set()
+
+    outbox = Outbox(lock, lambda event: [event, event], send).start()
+    with lock:
+        outbox.emit("a")
+        outbox.emit("a")
+        outbox.emit("b")
+    assert not outbox.idle()
+    outbox.flush()
+    assert done.wait(5)
+    outbox.stop()
+    outbox.join()
+    assert sent == ["a", "a", "b", "b"] and outbox.idle()
 
 
 def test_paging_helpers():
@@ -285,25 +285,8 @@ def test_once_and_stop_event():
     assert stop.wait(5) and time.monotonic() - started < 5
 
 
-class Flaky:
-    """Answers the scripted ``(status, headers)`` first, then 200."""
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-
-    def receive(self):
-        return self.answers.pop(0) if self.answers else (200, {})
-
-
-class FlakyHandler(JsonHandler):
-    @route("POST", r"/hook")
-    def hook(self, match):
-        status, headers = self.app.receive()
-        return status, {}, headers
-
-
 def test_retries_honour_retry_after_and_a_backoff_cap():
-    server = serve(FlakyHandler, app=Flaky([(429, {"Retry-After": "0"}), (503, {})]))
+    server = serve(ScriptHandler, app=Script([(429, {"Retry-After": "0"}), (503, {})]))
     try:
         with Deliverer(
             workers=1,
