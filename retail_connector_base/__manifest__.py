@@ -2,7 +2,7 @@
     "name": "Retail Connector",
     "summary": "Connect WooCommerce stores, marketplaces, returns platforms and store "
     "POS systems to sales, inventory and invoicing",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/retail-connector/retail-connector",
     "author": "Retail Connector",
@@ -27,6 +27,9 @@
         "views/retail_exchange_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_mapping_views.xml",
+        "views/retail_status_mapping_views.xml",
+        "views/retail_webhook_subscription_views.xml",
+        "views/retail_catalog_views.xml",
         "views/retail_binding_views.xml",
         "views/sale_order_views.xml",
         "views/product_views.xml",

@@ -44,6 +44,8 @@ FEATURE_PRICE_EXPORT = "price_export"
 FEATURE_SHIPMENT_EXPORT = "shipment_export"
 FEATURE_CANCEL_EXPORT = "cancel_export"
 FEATURE_REFUND_EXPORT = "refund_export"
+FEATURE_LOCATIONS = "locations"
+FEATURE_CATALOG = "catalog"
 FEATURE_LABELS = {
     FEATURE_WEBHOOKS: "webhooks",
     FEATURE_ORDERS: "orders",
@@ -55,7 +57,18 @@ FEATURE_LABELS = {
     FEATURE_SHIPMENT_EXPORT: "shipments",
     FEATURE_CANCEL_EXPORT: "cancellations",
     FEATURE_REFUND_EXPORT: "refunds",
+    FEATURE_LOCATIONS: "several locations",
+    FEATURE_CATALOG: "catalog linking",
 }
+
+# Outcome of linking one channel product to an Odoo product by SKU.
+CATALOG_STATES = [
+    ("matched", "Linked"),
+    ("unmatched", "No Odoo product"),
+    ("no_sku", "No SKU on the channel"),
+    ("ambiguous", "Several Odoo products"),
+    ("conflict", "Product linked elsewhere"),
+]
 
 # Polled streams: the stream of channel orders every pollable channel has.
 POLL_STREAM_ORDERS = "orders"

@@ -38,14 +38,6 @@ WEBHOOK_STATUSES = [
     ("disabled", "Disabled"),
 ]
 
-CATALOG_STATES = [
-    ("matched", "Linked"),
-    ("unmatched", "No Odoo product"),
-    ("no_sku", "No SKU in the store"),
-    ("ambiguous", "Several Odoo products"),
-    ("conflict", "Product linked elsewhere"),
-]
-
 # Statuses whose orders are never imported: drafts of an unfinished checkout.
 SKIPPED_ORDER_STATUSES = ("checkout-draft",)
 # Store statuses in which cancelling again would change nothing.

@@ -673,9 +673,9 @@ def setup_woocommerce(rpc, backend_id, base_url, store_url, store_started_at):
     rpc("retail.import.wizard", "action_import", [wizard_id])
 
     log(f"{name}: Link catalog")
-    rpc("retail.backend", "action_woocommerce_link_catalog", [backend_id])
+    rpc("retail.backend", "action_link_catalog", [backend_id])
     result = wait_for_job(
-        rpc, f"retail-woo-catalog-{backend_id}", "linking the store catalog"
+        rpc, f"retail-catalog-{backend_id}", "linking the store catalog"
     )
     log(f"  {result}")
 

@@ -397,13 +397,13 @@ def test_dropped_webhooks_repaired_by_reconciliation(odoo_server_factory, fault_
         )
         server.rpc("retail.backend", "action_test_connection", [backend])
         server.rpc("retail.backend", "action_register_webhooks", [backend])
-        server.rpc("retail.backend", "action_woocommerce_link_catalog", [backend])
+        server.rpc("retail.backend", "action_link_catalog", [backend])
         server.wait_until(
             lambda: server.rpc(
                 "queue.job",
                 "search_count",
                 [
-                    ("identity_key", "=", f"retail-woo-catalog-{backend}"),
+                    ("identity_key", "=", f"retail-catalog-{backend}"),
                     ("state", "=", "done"),
                 ],
             ),

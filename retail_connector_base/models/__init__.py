@@ -6,6 +6,12 @@ from . import retail_backend_outbound
 from . import retail_backend_polling
 from . import retail_backend_generic
 from . import retail_poll_stream
+from . import retail_location_mapping
+from . import retail_status_mapping
+from . import retail_webhook_subscription
+from . import retail_backend_webhooks
+from . import retail_catalog_item
+from . import retail_backend_catalog
 from . import retail_exchange
 from . import retail_product_binding
 from . import retail_partner_binding
@@ -13,8 +19,12 @@ from . import retail_tax_mapping
 from . import retail_sku_mapping
 from . import sale_order
 from . import product_product
+from . import product_template
+from . import product_template_attribute_value
+from . import product_pricelist_item
 from . import res_partner
 from . import stock_move
 from . import stock_picking
 from . import retail_backend_export
+from . import retail_backend_prices
 from . import account_move

@@ -9,7 +9,7 @@ from .. import const
 from ..services.stock_export import StockExporter
 from ..tools import circuit_breaker, http_client
 from ..tools.crypto import EncryptionKeyMissing
-from ..utils import get_encryption_key
+from ..utils import get_encryption_key, secret_field, secret_set_field
 
 _logger = logging.getLogger(__name__)
 
@@ -105,13 +105,12 @@ class RetailBackend(models.Model):
         help="Give this address to the channel. It contains a secret token: "
         "regenerate it if it leaked.",
     )
-    webhook_secret = fields.Char(
-        compute="_compute_webhook_secret",
-        inverse="_inverse_webhook_secret",
+    webhook_secret = secret_field(
+        "webhook_secret",
         help="Shared secret the channel signs its deliveries with. Write-only: it "
         "is stored encrypted and never shown again.",
     )
-    webhook_secret_set = fields.Boolean(compute="_compute_webhook_secret")
+    webhook_secret_set = secret_set_field("webhook_secret")
     max_body_bytes = fields.Integer(
         string="Max. Body Size (bytes)",
         default=const.DEFAULT_MAX_BODY_BYTES,
@@ -232,19 +231,6 @@ class RetailBackend(models.Model):
             else:
                 backend.webhook_url = False
 
-    def _compute_webhook_secret(self):
-        names = self.env["retail.backend.secret"]._names_set(self)
-        for backend in self:
-            backend.webhook_secret = False
-            backend.webhook_secret_set = "webhook_secret" in names.get(
-                backend.id, set()
-            )
-
-    def _inverse_webhook_secret(self):
-        for backend in self:
-            if backend.webhook_secret:
-                backend._set_secret("webhook_secret", backend.webhook_secret)
-
     def _compute_dashboard(self):
         today = fields.Datetime.to_datetime(fields.Date.context_today(self))
         # Users of the exception queue need not have sales rights to see counts.
@@ -311,6 +297,13 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     # Credentials
     # ------------------------------------------------------------------
+    def _valid_field_parameter(self, field, name):
+        # The credential fields of utils.secret_field and secret_set_field.
+        return name in (
+            "retail_secret",
+            "retail_secret_set",
+        ) or super()._valid_field_parameter(field, name)
+
     def _check_credential_access(self):
         if not self.env.su and not self.env.user.has_group(
             "retail_connector_base.group_retail_manager"
@@ -393,34 +386,6 @@ class RetailBackend(models.Model):
         except http_client.ChannelHttpError as exc:
             raise UserError(_("Connection failed: %s", exc)) from exc
         return self._notification(_("Connection works"), message)
-
-    def action_register_webhooks(self):
-        """Make the channel deliver its events to this connection."""
-        self.ensure_one()
-        if not self._channel_supports(const.FEATURE_WEBHOOK_SUBSCRIPTION):
-            raise self._channel_unsupported(const.FEATURE_WEBHOOK_SUBSCRIPTION)
-        secret = self._get_secret("webhook_secret")
-        if not secret:
-            secret = secrets.token_urlsafe(32)
-            self._set_secret("webhook_secret", secret)
-            # The channel delivers the moment it has the secret: committed
-            # first, or the first deliveries meet no secret and are refused
-            # (a channel such as WooCommerce never sends them again).
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-        try:
-            message = self._webhook_subscribe(secret)
-        except http_client.ChannelHttpError as exc:
-            raise UserError(_("The channel answered: %s", exc)) from exc
-        # None from the base hook; a channel may warn about its delivery URL.
-        warning = self._webhook_delivery_warning()  # pylint: disable=assignment-from-none
-        if warning:
-            message = f"{message} {warning}"
-        return self._notification(
-            _("Webhooks registered"),
-            message,
-            kind="warning" if warning else "success",
-            sticky=bool(warning),
-        )
 
     @staticmethod
     def _notification(title, message, kind="success", sticky=False):

@@ -14,7 +14,7 @@ what it returns and how it fails.
 from odoo import api, fields, models
 
 from .. import const
-from ..services.errors import ChannelFeatureMissing
+from ..services.errors import ChannelFeatureMissing, RetailBusinessError
 from ..services.order_processor import OrderProcessor
 from ..services.partner_resolver import PartnerResolver
 from ..services.refund_processor import RefundProcessor
@@ -32,8 +32,26 @@ class RetailBackend(models.Model):
     supports_polling = fields.Boolean(compute="_compute_channel_features")
     supports_stock_export = fields.Boolean(compute="_compute_channel_features")
     supports_price_export = fields.Boolean(compute="_compute_channel_features")
+    supports_locations = fields.Boolean(compute="_compute_channel_features")
+    supports_catalog = fields.Boolean(compute="_compute_channel_features")
     channel_feature_summary = fields.Char(
         string="Channel Supports", compute="_compute_channel_features"
+    )
+    status_mapping_ids = fields.One2many(
+        "retail.status.mapping",
+        "backend_id",
+        string="Order Status Mapping",
+        copy=True,
+        help="What each of the channel's order statuses means for the sale order.",
+    )
+    supports_status_mapping = fields.Boolean(compute="_compute_channel_features")
+    location_mapping_ids = fields.One2many(
+        "retail.location.mapping",
+        "backend_id",
+        string="Channel Locations",
+        copy=True,
+        help="The channel's stores or warehouses and the Odoo warehouse each one "
+        "is. Without any, everything goes through the connection's warehouse.",
     )
 
     @api.depends("channel")
@@ -48,6 +66,11 @@ class RetailBackend(models.Model):
             backend.supports_polling = const.FEATURE_POLLING in features
             backend.supports_stock_export = const.FEATURE_STOCK_EXPORT in features
             backend.supports_price_export = const.FEATURE_PRICE_EXPORT in features
+            backend.supports_locations = const.FEATURE_LOCATIONS in features
+            backend.supports_catalog = const.FEATURE_CATALOG in features
+            backend.supports_status_mapping = bool(
+                backend._channel_default_status_mapping()
+            )
             backend.channel_feature_summary = ", ".join(
                 label
                 for feature, label in const.FEATURE_LABELS.items()
@@ -84,6 +107,62 @@ class RetailBackend(models.Model):
         self.ensure_one()
         return frozenset()
 
+    def _channel_default_status_mapping(self):
+        """``{channel status: canonical status}`` seeded on new connections (hook).
+
+        A channel whose orders carry statuses a person may want to read
+        differently (on-hold: quotation or confirmed?) returns its defaults;
+        each connection then gets its own editable table
+        (``retail.status.mapping``) and ``_status_mapping()`` reads it.
+        """
+        self.ensure_one()
+        return {}
+
+    def _status_mapping(self):
+        """The connection's ``{channel status: target}`` table."""
+        self.ensure_one()
+        rows = self.status_mapping_ids
+        if not rows:
+            return dict(self._channel_default_status_mapping())
+        return {row.channel_status: row.target for row in rows}
+
+    def _seed_status_mapping(self):
+        """Give connections without a status mapping their channel's defaults."""
+        Mapping = self.env["retail.status.mapping"].sudo()
+        for backend in self:
+            defaults = backend._channel_default_status_mapping()
+            if not defaults or backend.status_mapping_ids:
+                continue
+            Mapping.create(
+                [
+                    {
+                        "backend_id": backend.id,
+                        "channel_status": status,
+                        "target": target,
+                    }
+                    for status, target in defaults.items()
+                ]
+            )
+
+    def action_reset_status_mapping(self):
+        """Replace the status mapping with the channel's defaults."""
+        for backend in self:
+            backend.status_mapping_ids.unlink()
+        self._seed_status_mapping()
+        return True
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        backends = super().create(vals_list)
+        backends._seed_status_mapping()
+        return backends
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "channel" in vals:
+            self._seed_status_mapping()
+        return result
+
     def _channel_check_ready(self):
         """Raise a UserError naming what is missing to activate (hook).
 
@@ -110,6 +189,26 @@ class RetailBackend(models.Model):
         secret, already committed, to give the channel when it signs with a
         secret of ours. Return a message for the user.
         """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_WEBHOOK_SUBSCRIPTION)
+
+    def _webhook_subscriptions_read(self):
+        """The channel's webhook subscriptions, to mirror (hook).
+
+        Feature ``webhook_subscription``. A list of dicts: ``external_id``,
+        ``topic``, ``status`` (active, paused or disabled), ``delivery_url``,
+        and optionally ``name`` and ``date_modified`` (naive UTC).
+        """
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_WEBHOOK_SUBSCRIPTION)
+
+    def _webhook_subscription_set_active(self, subscription):
+        """Activate one ``retail.webhook.subscription`` on the channel (hook)."""
+        self.ensure_one()
+        raise self._channel_unsupported(const.FEATURE_WEBHOOK_SUBSCRIPTION)
+
+    def _webhook_subscription_delete(self, subscription):
+        """Delete one ``retail.webhook.subscription`` from the channel (hook)."""
         self.ensure_one()
         raise self._channel_unsupported(const.FEATURE_WEBHOOK_SUBSCRIPTION)
 
@@ -186,6 +285,32 @@ class RetailBackend(models.Model):
         """
         self.ensure_one()
         return PartnerResolver(self.env, self).resolve(order)
+
+    def _order_warehouse(self, order):
+        """The warehouse (and so the company) an order is delivered from.
+
+        The connection's location mapping for ``order.location``, or the
+        connection's warehouse when the order names none. A location nobody
+        mapped is a business failure: guessing would ship from the wrong
+        place.
+        """
+        self.ensure_one()
+        if not order.location:
+            return self.warehouse_id
+        mapping = self.location_mapping_ids.filtered(
+            lambda m: m.location_code == order.location
+        )[:1]
+        if not mapping:
+            raise RetailBusinessError(
+                self.env._(
+                    "Unknown channel location “%(location)s”: map it to a warehouse "
+                    "on the connection %(backend)s (Locations tab), then press "
+                    "Retry.",
+                    location=order.location,
+                    backend=self.name,
+                )
+            )
+        return mapping.warehouse_id
 
     def _order_sale_values(self, values, order, sale):
         """Adjust the sale order values of canonical `order` (hook).

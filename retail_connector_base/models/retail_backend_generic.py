@@ -35,6 +35,7 @@ class RetailBackend(models.Model):
                 const.FEATURE_STOCK_EXPORT,
                 const.FEATURE_SHIPMENT_EXPORT,
                 const.FEATURE_CANCEL_EXPORT,
+                const.FEATURE_LOCATIONS,
             }
         )
 

@@ -4,8 +4,8 @@ from odoo import fields, models
 class RetailProductBinding(models.Model):
     """Link between an Odoo product and its id on one channel connection.
 
-    Also carries the stock push state: a binding marked pending is pushed by
-    the next stock export job of its connection.
+    Also carries the stock and price push state: a binding marked pending is
+    pushed by the next export job of its connection.
     """
 
     _name = "retail.product.binding"
@@ -37,6 +37,14 @@ class RetailProductBinding(models.Model):
     last_exported_qty = fields.Float(string="Last Pushed Quantity", readonly=True)
     last_export_at = fields.Datetime(string="Last Stock Push", readonly=True)
     last_export_error = fields.Char(string="Last Push Error", readonly=True)
+    price_export_pending = fields.Boolean(
+        string="Price Push Pending", readonly=True, index=True
+    )
+    last_exported_price = fields.Float(
+        string="Last Pushed Price", readonly=True, digits="Product Price"
+    )
+    price_exported_at = fields.Datetime(string="Last Price Push", readonly=True)
+    last_price_error = fields.Char(string="Last Price Error", readonly=True)
 
     _sql_constraints = [
         (

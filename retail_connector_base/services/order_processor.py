@@ -35,9 +35,15 @@ class OrderProcessor:
     def __init__(self, env, backend):
         self.env = env
         self.backend = backend
-        self.products = ProductResolver(env, backend)
-        self.taxes = TaxResolver(env, backend)
-        self.SaleOrder = env["sale.order"].sudo().with_company(backend.company_id)
+        self._route(backend.warehouse_id)
+
+    def _route(self, warehouse):
+        """Apply the next order from `warehouse`, in that warehouse's company."""
+        self.warehouse = warehouse
+        self.company = warehouse.company_id or self.backend.company_id
+        self.products = ProductResolver(self.env, self.backend, self.company)
+        self.taxes = TaxResolver(self.env, self.backend, self.company)
+        self.SaleOrder = self.env["sale.order"].sudo().with_company(self.company)
 
     def shows(self, sale, order):
         """Whether `sale` shows the status, total and refunds of `order`.
@@ -67,6 +73,9 @@ class OrderProcessor:
     def apply(self, order, exchange=None):
         """Apply `order`; return the sale order."""
         lock_or_retry(self.env, self.backend.id, "order", order.external_id)
+        warehouse = self.backend._order_warehouse(order)
+        if warehouse != self.warehouse:
+            self._route(warehouse)
         sale = self.SaleOrder.search(
             [
                 ("retail_backend_id", "=", self.backend.id),
@@ -93,6 +102,11 @@ class OrderProcessor:
             self._update(sale, order)
         self._check_total(sale, order)
         self._apply_status(sale, order)
+        if sale.state in ("draft", "sent", "cancel"):
+            # A channel quotation holds stock without a move (see
+            # _quantities_held_by_channel_quotations), and cancelling one
+            # frees it: no stock move tells the other channels, so say it.
+            self.env["retail.backend"]._notify_stock_change(sale.order_line.product_id)
         self.backend._order_applied(sale, order, exchange)
         return sale
 
@@ -106,12 +120,16 @@ class OrderProcessor:
 
     def _pricelist(self, order):
         pricelist = self.backend.pricelist_id
-        if pricelist and pricelist.currency_id.name == order.currency:
+        if (
+            pricelist
+            and pricelist.currency_id.name == order.currency
+            and pricelist.company_id in (self.company, self.company.browse())
+        ):
             return pricelist
         pricelist = self.env["product.pricelist"].search(
             [
                 ("currency_id.name", "=", order.currency),
-                ("company_id", "in", (False, self.backend.company_id.id)),
+                ("company_id", "in", (False, self.company.id)),
             ],
             limit=1,
         )
@@ -122,7 +140,7 @@ class OrderProcessor:
                     "create one (or set the connection's pricelist), then press "
                     "Retry.",
                     currency=order.currency,
-                    company=self.backend.company_id.name,
+                    company=self.company.name,
                 )
             )
         return pricelist
@@ -233,8 +251,8 @@ class OrderProcessor:
         values.update(
             retail_backend_id=self.backend.id,
             retail_external_id=order.external_id,
-            company_id=self.backend.company_id.id,
-            warehouse_id=self.backend.warehouse_id.id,
+            company_id=self.company.id,
+            warehouse_id=self.warehouse.id,
             team_id=self.backend.team_id.id or False,
             user_id=False,
         )

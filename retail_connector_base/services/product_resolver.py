@@ -22,9 +22,10 @@ class ProductResolver:
     prefetching it alone. Answers are kept for the resolver's lifetime.
     """
 
-    def __init__(self, env, backend):
+    def __init__(self, env, backend, company=None):
         self.env = env
         self.backend = backend
+        self.company = company or backend.company_id
         # sku -> product, empty when nothing has this SKU.
         self._found = {}
         # sku -> the products that share it.
@@ -79,8 +80,8 @@ class ProductResolver:
         for mapping in mappings.sorted(lambda m: bool(m.backend_id)):
             self._found[mapping.sku] = mapping.product_id
         todo -= set(self._found)
-        Product = self.env["product.product"].with_company(self.backend.company_id)
-        company_domain = [("company_id", "in", (False, self.backend.company_id.id))]
+        Product = self.env["product.product"].with_company(self.company)
+        company_domain = [("company_id", "in", (False, self.company.id))]
         for field in ("default_code", "barcode"):
             if not todo:
                 break

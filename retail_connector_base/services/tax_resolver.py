@@ -10,9 +10,12 @@ from .errors import RetailBusinessError
 class TaxResolver:
     """Explicit mappings only: a new rate must never land on a wrong tax."""
 
-    def __init__(self, env, backend):
+    def __init__(self, env, backend, company=None):
         self.env = env
         self.backend = backend
+        # The company of the order: a store of another company (a franchise)
+        # uses that company's taxes.
+        self.company = company or backend.company_id
         self._cache = {}
 
     def resolve(self, rate, price_include):
@@ -31,7 +34,7 @@ class TaxResolver:
     def _find(self, rate, price_include):
         Mapping = self.env["retail.tax.mapping"].sudo()
         base = [
-            ("company_id", "=", self.backend.company_id.id),
+            ("company_id", "=", self.company.id),
             ("price_include", "=", price_include),
         ]
         for backend_domain in (
@@ -51,6 +54,6 @@ class TaxResolver:
                 "then press Retry.",
                 rate=shown_rate,
                 mode=_("including") if price_include else _("excluding"),
-                company=self.backend.company_id.name,
+                company=self.company.name,
             )
         )

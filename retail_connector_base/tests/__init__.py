@@ -7,3 +7,4 @@ from . import test_outbound
 from . import test_tour
 from . import test_breaker_retries
 from . import test_product_resolver
+from . import test_locations

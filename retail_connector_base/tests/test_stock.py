@@ -48,6 +48,18 @@ class TestStockQuantities(RetailCase):
         quantities = self.backend._get_available_quantities(self.desk)
         self.assertEqual(quantities[self.desk.id], 7)
 
+    def test_a_new_channel_quotation_queues_a_stock_push(self):
+        # The quotation reserves nothing in Odoo, yet it changes what the
+        # channels may sell: they must hear of it now, not at the next move.
+        data = make_order_data("Q-1", status="pending")
+        data["total"] = None
+        with trap_jobs() as trap:
+            exchange = self.receive(data)
+            exchange._process_job()
+            self.assertEqual(self.sale_orders("Q-1").state, "draft")
+            trap.assert_jobs_count(1, only=self.backend._export_stock_job)
+        self.assertTrue(self.desk_binding.stock_export_pending)
+
     def test_channel_quotations_hold_their_quantities(self):
         data = make_order_data(status="pending")
         data["lines"][0]["quantity"] = "3"

@@ -168,6 +168,9 @@ class Order:
     note: str = ""
     total: Decimal | None = None
     refunds: tuple[Refund, ...] = ()
+    # The channel's code of the store or warehouse that sold or fulfils the
+    # order (see retail.location.mapping); empty: the connection's warehouse.
+    location: str = ""
 
 
 @dataclass(frozen=True)
@@ -663,6 +666,7 @@ def order_from_dict(data: dict) -> Order:
         payment=_payment(data.get("payment"), "payment"),
         note=_text(data.get("note"), "note", max_length=MAX_NOTE_LENGTH, strip=False),
         total=_optional_decimal(data.get("total"), "total"),
+        location=_identifier(data.get("location"), "location"),
         refunds=_parse_list(
             data,
             "refunds",

@@ -4,12 +4,6 @@ from odoo import _, models
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
-    def write(self, vals):
-        result = super().write(vals)
-        if "list_price" in vals:
-            self.env["retail.backend"]._notify_price_change(self.product_variant_ids)
-        return result
-
     def action_retail_woocommerce_publish(self):
         """Open the wizard publishing this product on a WooCommerce store."""
         self.ensure_one()

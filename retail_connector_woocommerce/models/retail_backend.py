@@ -12,6 +12,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.tools import http_client
+from odoo.addons.retail_connector_base.utils import secret_field, secret_set_field
 
 from .. import const
 from ..tools import client as wc_client
@@ -43,22 +44,20 @@ class RetailBackend(models.Model):
         help="WooCommerce only accepts Basic and query-string keys over HTTPS; a "
         "store on plain HTTP needs OAuth 1.0a.",
     )
-    woocommerce_consumer_key = fields.Char(
+    woocommerce_consumer_key = secret_field(
+        const.SECRET_CONSUMER_KEY,
         string="Consumer Key",
-        compute="_compute_woocommerce_credentials",
-        inverse="_inverse_woocommerce_consumer_key",
         help="REST API key (WooCommerce › Settings › Advanced › REST API), with "
         "read/write permission. Write-only: stored encrypted, never shown again.",
     )
-    woocommerce_consumer_secret = fields.Char(
+    woocommerce_consumer_secret = secret_field(
+        const.SECRET_CONSUMER_SECRET,
         string="Consumer Secret",
-        compute="_compute_woocommerce_credentials",
-        inverse="_inverse_woocommerce_consumer_secret",
         help="Secret of the REST API key. Write-only: stored encrypted, never "
         "shown again.",
     )
-    woocommerce_credentials_set = fields.Boolean(
-        compute="_compute_woocommerce_credentials"
+    woocommerce_credentials_set = secret_set_field(
+        const.SECRET_CONSUMER_KEY, const.SECRET_CONSUMER_SECRET
     )
     woocommerce_auth_warning = fields.Char(compute="_compute_woocommerce_warnings")
     woocommerce_webhook_warning = fields.Char(compute="_compute_woocommerce_warnings")
@@ -69,13 +68,7 @@ class RetailBackend(models.Model):
         string="Store Currency", readonly=True, copy=False
     )
 
-    # Orders, refunds, prices ---------------------------------------------
-    woocommerce_status_mapping_ids = fields.One2many(
-        "retail.woocommerce.status.mapping",
-        "backend_id",
-        string="Status Mapping",
-        copy=True,
-    )
+    # Orders and refunds --------------------------------------------------
     woocommerce_api_refund = fields.Boolean(
         string="Refund Through the Payment Gateway",
         default=True,
@@ -83,60 +76,10 @@ class RetailBackend(models.Model):
         "option the store also gives the money back through the order's payment "
         "gateway (api_refund). Without it the refund is only recorded.",
     )
-    woocommerce_export_prices = fields.Boolean(
-        string="Push Prices on Change",
-        help="Push the connection pricelist's price of bound products whenever "
-        "a price or the pricelist changes. Prices can always be pushed on demand.",
-    )
-    woocommerce_price_include_tax = fields.Boolean(
-        string="Store Prices Include Tax",
-        help="Add the products' sale taxes to the pricelist price before pushing "
-        "it, for stores whose prices are entered tax included.",
-    )
-
-    # Store side -----------------------------------------------------------
-    woocommerce_webhook_ids = fields.One2many(
-        "retail.woocommerce.webhook", "backend_id", string="Store Webhooks"
-    )
-    woocommerce_catalog_item_ids = fields.One2many(
-        "retail.woocommerce.catalog.item", "backend_id", string="Store Catalog"
-    )
-    woocommerce_unmatched_count = fields.Integer(
-        string="Unmatched Store Products",
-        compute="_compute_woocommerce_unmatched_count",
-    )
-    woocommerce_catalog_linked_at = fields.Datetime(
-        string="Catalog Linked", readonly=True, copy=False
-    )
 
     # ------------------------------------------------------------------
     # Computes, credentials
     # ------------------------------------------------------------------
-    def _compute_woocommerce_credentials(self):
-        names = self.env["retail.backend.secret"]._names_set(self)
-        for backend in self:
-            backend.woocommerce_consumer_key = False
-            backend.woocommerce_consumer_secret = False
-            backend.woocommerce_credentials_set = {
-                const.SECRET_CONSUMER_KEY,
-                const.SECRET_CONSUMER_SECRET,
-            } <= names.get(backend.id, set())
-
-    def _inverse_woocommerce_consumer_key(self):
-        for backend in self:
-            if backend.woocommerce_consumer_key:
-                backend._set_secret(
-                    const.SECRET_CONSUMER_KEY, backend.woocommerce_consumer_key.strip()
-                )
-
-    def _inverse_woocommerce_consumer_secret(self):
-        for backend in self:
-            if backend.woocommerce_consumer_secret:
-                backend._set_secret(
-                    const.SECRET_CONSUMER_SECRET,
-                    backend.woocommerce_consumer_secret.strip(),
-                )
-
     @api.depends("channel", "woocommerce_store_url", "woocommerce_auth_mode")
     def _compute_woocommerce_warnings(self):
         for backend in self:
@@ -153,17 +96,6 @@ class RetailBackend(models.Model):
                     backend.webhook_url
                 )
 
-    def _compute_woocommerce_unmatched_count(self):
-        counts = dict(
-            self.env["retail.woocommerce.catalog.item"]._read_group(
-                [("backend_id", "in", self.ids), ("state", "!=", "matched")],
-                ["backend_id"],
-                ["__count"],
-            )
-        )
-        for backend in self:
-            backend.woocommerce_unmatched_count = counts.get(backend, 0)
-
     def _woocommerce_demo_set_credentials(self, consumer_key, consumer_secret):
         """Demo data: the sandbox store's API key and a webhook secret.
 
@@ -177,48 +109,6 @@ class RetailBackend(models.Model):
                 backend._set_secret("webhook_secret", "demo-woocommerce-secret")
         except (UserError, ValueError) as exc:
             _logger.info("Demo WooCommerce connection left without keys: %s", exc)
-
-    # ------------------------------------------------------------------
-    # Life cycle
-    # ------------------------------------------------------------------
-    @api.model_create_multi
-    def create(self, vals_list):
-        backends = super().create(vals_list)
-        backends._woocommerce_seed_status_mapping()
-        return backends
-
-    def write(self, vals):
-        result = super().write(vals)
-        if vals.get("channel") == const.CHANNEL:
-            self._woocommerce_seed_status_mapping()
-        return result
-
-    def _woocommerce_seed_status_mapping(self):
-        """Give WooCommerce connections without a status mapping the default one."""
-        Mapping = self.env["retail.woocommerce.status.mapping"].sudo()
-        for backend in self:
-            if (
-                backend.channel != const.CHANNEL
-                or backend.woocommerce_status_mapping_ids
-            ):
-                continue
-            Mapping.create(
-                [
-                    {
-                        "backend_id": backend.id,
-                        "woocommerce_status": status,
-                        "target": target,
-                    }
-                    for status, target in const.DEFAULT_STATUS_MAPPING.items()
-                ]
-            )
-
-    def action_woocommerce_reset_status_mapping(self):
-        """Replace the status mapping with the default one."""
-        for backend in self:
-            backend.woocommerce_status_mapping_ids.unlink()
-        self._woocommerce_seed_status_mapping()
-        return True
 
     # ------------------------------------------------------------------
     # The channel contract
@@ -238,6 +128,7 @@ class RetailBackend(models.Model):
                 base_const.FEATURE_SHIPMENT_EXPORT,
                 base_const.FEATURE_CANCEL_EXPORT,
                 base_const.FEATURE_REFUND_EXPORT,
+                base_const.FEATURE_CATALOG,
             }
         )
 
@@ -258,13 +149,15 @@ class RetailBackend(models.Model):
                 )
             )
 
+    def _channel_default_status_mapping(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_default_status_mapping()
+        return dict(const.DEFAULT_STATUS_MAPPING)
+
     def _woocommerce_status_mapping(self):
         """The connection's WooCommerce status -> canonical status table."""
         self.ensure_one()
-        rows = self.woocommerce_status_mapping_ids
-        if not rows:
-            return dict(const.DEFAULT_STATUS_MAPPING)
-        return {row.woocommerce_status: row.target for row in rows}
+        return self._status_mapping()
 
     # ------------------------------------------------------------------
     # The store's API

@@ -3,14 +3,13 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
 from odoo.addons.retail_connector_base.services.product_resolver import (
-    AmbiguousSkuError,
     ProductResolver,
 )
-from odoo.addons.retail_connector_base.tools import canonical, http_client
+from odoo.addons.retail_connector_base.tools import canonical
 
+from .. import const
 from ..tools import mappers
 
 
@@ -64,51 +63,15 @@ class RetailBackend(models.Model):
             [("backend_id", "=", self.id), ("product_id", "=", product.id)]
         ):
             return None
-        return Binding.create(
-            {
-                "backend_id": self.id,
-                "product_id": product.id,
-                "external_id": external_id,
-                "external_parent_id": parent or False,
-                "external_sku": sku,
-                "sync_date": fields.Datetime.now(),
-            }
-        )
+        return self._bind_product(product, external_id, sku=sku, parent_id=parent)
 
     # ------------------------------------------------------------------
     # Catalog
     # ------------------------------------------------------------------
-    def action_woocommerce_link_catalog(self):
-        """Link the store's products to Odoo products by SKU (in the background)."""
-        self._woocommerce_check_channel()
-        for backend in self:
-            backend.with_delay(
-                channel=base_const.JOB_CHANNEL_BATCH,
-                identity_key=f"retail-woo-catalog-{backend.id}",
-                description=_("Link the catalog of %s", backend.name),
-            )._woocommerce_link_catalog_job()
-        return self._notification(
-            _("Catalog linking started"),
-            _(
-                "The store's products are being read and linked by SKU; the "
-                "unmatched ones will be listed under Unmatched Store Products."
-            ),
-        )
-
-    def _woocommerce_link_catalog_job(self):
-        """Job: link the store's catalog by SKU."""
-        self.ensure_one()
-        try:
-            counts = self._woocommerce_link_catalog()
-        except http_client.ChannelHttpError as exc:
-            if exc.retryable:
-                raise self._retry_later(exc) from exc
-            raise UserError(str(exc)) from exc
-        return _(
-            "%(matched)s store products linked, %(other)s not linked.",
-            matched=counts.get("matched", 0),
-            other=sum(n for state, n in counts.items() if state != "matched"),
-        )
+    def _catalog_read(self):
+        if self.channel != const.CHANNEL:
+            return super()._catalog_read()
+        return self._woocommerce_store_catalog(self._woocommerce_client())
 
     def _woocommerce_store_catalog(self, client):
         """Every sellable product and variation of the store, flattened."""
@@ -125,118 +88,6 @@ class RetailBackend(models.Model):
                     entries.append(entry)
         return entries
 
-    def _woocommerce_link_catalog(self):
-        """Bind store products and variations to Odoo products by SKU.
-
-        Every store entry is listed in ``retail.woocommerce.catalog.item`` with
-        the outcome, so the unmatched ones can be worked through. Returns the
-        number of entries per outcome.
-
-        The SKUs are resolved together and the new bindings created together:
-        a catalog of ten thousand products costs a few queries per kind of
-        work, not a few per product.
-        """
-        self.ensure_one()
-        entries = self._woocommerce_store_catalog(self._woocommerce_client())
-        Binding = self.env["retail.product.binding"].sudo()
-        bindings = Binding.search([("backend_id", "=", self.id)])
-        by_external = {binding.external_id: binding for binding in bindings}
-        # product id -> the store id it is linked to (now or by this run)
-        linked = {binding.product_id.id: binding.external_id for binding in bindings}
-        resolver = ProductResolver(self.env, self)
-        resolver.prefetch(
-            entry["sku"] for entry in entries if entry["external_id"] not in by_external
-        )
-        now = fields.Datetime.now()
-        items, counts, new_bindings = [], {}, []
-        seen_ids = []
-        for entry in entries:
-            product, state, note = self._woocommerce_match_entry(
-                entry, resolver, by_external, linked
-            )
-            if product:
-                values = {
-                    "product_id": product.id,
-                    "external_id": entry["external_id"],
-                    "external_parent_id": entry["parent_id"] or False,
-                    "external_sku": entry["sku"],
-                }
-                binding = by_external.get(entry["external_id"])
-                if binding:
-                    seen_ids.append(binding.id)
-                    held = {
-                        "product_id": binding.product_id.id,
-                        "external_id": binding.external_id,
-                        "external_parent_id": binding.external_parent_id,
-                        "external_sku": binding.external_sku,
-                    }
-                    if held != values:
-                        binding.write(values)
-                else:
-                    new_bindings.append(dict(values, backend_id=self.id, sync_date=now))
-                linked[product.id] = entry["external_id"]
-            counts[state] = counts.get(state, 0) + 1
-            items.append(
-                {
-                    "backend_id": self.id,
-                    "external_id": entry["external_id"],
-                    "external_parent_id": entry["parent_id"] or False,
-                    "sku": entry["sku"],
-                    "name": entry["name"],
-                    "product_type": entry["type"],
-                    "product_id": product.id if product else False,
-                    "state": state,
-                    "note": note,
-                }
-            )
-        Binding.browse(seen_ids).write({"sync_date": now})
-        Binding.create(new_bindings)
-        CatalogItem = self.env["retail.woocommerce.catalog.item"].sudo()
-        CatalogItem.search([("backend_id", "=", self.id)]).unlink()
-        CatalogItem.create(items)
-        self.sudo().woocommerce_catalog_linked_at = now
-        return counts
-
-    def _woocommerce_match_entry(self, entry, resolver, by_external, linked):
-        """Return (product or None, state, note) for one store catalog entry.
-
-        ``linked`` maps each product already linked to its store id.
-        """
-        bound = by_external.get(entry["external_id"])
-        if bound:
-            # An existing link (possibly made by hand) stays authoritative.
-            return bound.product_id, "matched", False
-        if not entry["sku"]:
-            return None, "no_sku", _("Give it a SKU in the store.")
-        try:
-            product = resolver.resolve(entry["sku"], entry["name"])
-        except AmbiguousSkuError as exc:
-            return None, "ambiguous", str(exc)
-        except RetailBusinessError as exc:
-            return None, "unmatched", str(exc)
-        other = linked.get(product.id)
-        if other and other != entry["external_id"]:
-            return (
-                None,
-                "conflict",
-                _(
-                    "%(product)s is already linked to store product %(other)s: "
-                    "one SKU is used twice in the store.",
-                    product=product.display_name,
-                    other=other,
-                ),
-            )
-        return product, "matched", False
-
-    def action_woocommerce_open_unmatched(self):
-        """List the store products that are not linked to an Odoo product."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "retail_connector_woocommerce.action_retail_woocommerce_catalog_item"
-        )
-        action["domain"] = [("backend_id", "=", self.id)]
-        return action
-
     # ------------------------------------------------------------------
     # Publishing products
     # ------------------------------------------------------------------
@@ -245,7 +96,7 @@ class RetailBackend(models.Model):
         self.ensure_one()
         variants = template.product_variant_ids
         prices = (
-            self._woocommerce_prices(variants)
+            self._channel_prices(variants)
             if self.pricelist_id
             else {variant.id: variant.lst_price for variant in variants}
         )

@@ -128,7 +128,7 @@ class RetailBackend(models.Model):
             return _("%(read)s orders read, %(fed)s queued.", read=read, fed=fed)
         # WooCommerce disables a webhook after failed deliveries and never
         # retries: the reconciliation turns ours back on.
-        reenabled = self._woocommerce_reenable_webhooks()
+        reenabled = self._webhook_subscriptions_reenable()
         return _(
             "%(read)s orders read since %(since)s, %(fed)s queued; %(hooks)s "
             "webhooks re-activated.",

@@ -1,12 +1,10 @@
 """Stock levels and prices pushed to WooCommerce through its batch endpoints."""
 
-from odoo import _, api, models
-from odoo.exceptions import UserError
+from odoo import _, models
 
 from odoo.addons.retail_connector_base.tools import canonical, http_client
 
 from .. import const
-from ..services.price_export import PriceExporter
 from ..tools import mappers
 
 
@@ -80,93 +78,15 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     # Prices
     # ------------------------------------------------------------------
-    @api.model
-    def _notify_price_change(self, products):
-        """Schedule price pushes of `products` where prices follow changes."""
-        if not products:
-            return
-        backends = self.sudo().search(
-            [
-                ("channel", "=", const.CHANNEL),
-                ("state", "=", "active"),
-                ("woocommerce_export_prices", "=", True),
-                ("pricelist_id", "!=", False),
-            ]
-        )
-        for backend in backends:
-            backend._woocommerce_schedule_price_export(products)
-
-    @api.model
-    def _notify_pricelist_change(self, pricelists):
-        """A pricelist changed: reprice everything bound where it is used."""
-        backends = self.sudo().search(
-            [
-                ("channel", "=", const.CHANNEL),
-                ("state", "=", "active"),
-                ("woocommerce_export_prices", "=", True),
-                ("pricelist_id", "in", pricelists.ids),
-            ]
-        )
-        for backend in backends:
-            backend._woocommerce_schedule_price_export()
-
-    def action_woocommerce_push_prices(self):
-        """Push the pricelist price of every bound product now (coalesced)."""
-        self._woocommerce_check_channel()
-        for backend in self:
-            if not backend.pricelist_id:
-                raise UserError(
-                    _("Set the pricelist of “%s” to push prices.", backend.name)
-                )
-            count = backend._woocommerce_schedule_price_export(delay=0)
-        return self._notification(
-            _("Prices"), _("%s prices will be pushed in a moment.", count)
-        )
-
-    def _woocommerce_schedule_price_export(self, products=None, delay=None):
-        """Mark bindings' prices pending and queue the connection's price job.
-
-        One job per connection (identity key): whichever change comes first
-        queues it and later ones are pushed with it. Returns how many bindings
-        were marked.
-        """
-        self.ensure_one()
-        return PriceExporter(self.env, self).schedule(products, delay)
-
-    def _woocommerce_prices(self, products):
-        """Price of each product for the store: the pricelist's, taxes per setting."""
-        self.ensure_one()
-        pricelist = self.pricelist_id.with_company(self.company_id)
-        currency = pricelist.currency_id
-        prices = {}
-        for product in products.with_company(self.company_id):
-            price = pricelist._get_product_price(product, 1.0)
-            if self.woocommerce_price_include_tax:
-                taxes = product.taxes_id._filter_taxes_by_company(self.company_id)
-                price = taxes.compute_all(price, currency, 1.0, product=product)[
-                    "total_included"
-                ]
-            prices[product.id] = currency.round(price)
-        return prices
-
-    def _requeue_forgotten_exports(self):
-        result = super()._requeue_forgotten_exports()
-        for backend in self.filtered(lambda b: b.channel == "woocommerce"):
-            PriceExporter(self.env, backend).requeue_forgotten()
-        return result
-
-    def _woocommerce_export_prices_job(self):
-        """Job: push the pending prices of this connection in batches."""
-        self.ensure_one()
-        return PriceExporter(self.env, self).run()
-
-    def _woocommerce_export_prices(self, items):
+    def _export_prices(self, items):
         """Send ``[(binding, price)]`` to the store's batch endpoints.
 
         Returns ``{binding id: error}`` for the items not linked to a store
         product or refused by the store; an outage raises.
         """
         self.ensure_one()
+        if self.channel != const.CHANNEL:
+            return super()._export_prices(items)
         errors, groups, by_item = {}, {}, {}
         for binding, price in items:
             if not (binding.external_id or "").isdigit():

@@ -64,7 +64,7 @@ class RetailBackend(models.Model):
                     topic=topic, delivery_url=url, secret=secret, name=name
                 )
                 created += 1
-        self._woocommerce_refresh_webhooks(client)
+        self._webhook_subscriptions_refresh()
         self.message_post(
             body=_(
                 "Webhooks registered on the store: %(created)s created, %(updated)s "
@@ -75,95 +75,32 @@ class RetailBackend(models.Model):
         )
         return created, updated
 
-    def action_woocommerce_refresh_webhooks(self):
-        """Read the store's webhooks and their status again."""
-        self._woocommerce_check_channel()
-        for backend in self:
-            backend._woocommerce_call(backend._woocommerce_refresh_webhooks)
-        return True
-
-    def _woocommerce_refresh_webhooks(self, client=None):
-        """Mirror the store's webhooks in ``retail.woocommerce.webhook``."""
-        self.ensure_one()
-        client = client or self._woocommerce_client()
-        remote = client.list_webhooks()
-        Webhook = self.env["retail.woocommerce.webhook"].sudo()
-        existing = {
-            webhook.external_id: webhook
-            for webhook in Webhook.search([("backend_id", "=", self.id)])
-        }
-        kept = Webhook
-        for data in remote:
-            values = {
-                "backend_id": self.id,
-                "external_id": int(data["id"]),
+    def _webhook_subscriptions_read(self):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscriptions_read()
+        return [
+            {
+                "external_id": str(data["id"]),
                 "name": data.get("name") or "",
                 "topic": data.get("topic") or "",
-                "status": data.get("status")
-                if data.get("status") in api_const.WEBHOOK_STATUSES
-                else "disabled",
+                "status": data.get("status"),
                 "delivery_url": data.get("delivery_url") or "",
-                "is_ours": data.get("delivery_url") == self.webhook_url,
                 "date_modified": self._woocommerce_modified_at(data),
             }
-            webhook = existing.get(values["external_id"])
-            if webhook:
-                webhook.write(values)
-            else:
-                webhook = Webhook.create(values)
-            kept |= webhook
-        (Webhook.browse([w.id for w in existing.values()]) - kept).unlink()
-        return kept
+            for data in self._woocommerce_client().list_webhooks()
+        ]
 
-    def action_woocommerce_reenable_webhooks(self):
-        """Re-activate our webhooks the store disabled after failed deliveries."""
-        self._woocommerce_check_channel()
-        count = 0
-        for backend in self:
-            count += backend._woocommerce_call(backend._woocommerce_reenable_webhooks)
-        return self._notification(
-            _("Webhooks"), _("%s disabled webhooks re-activated.", count)
+    def _webhook_subscription_set_active(self, subscription):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscription_set_active(subscription)
+        self._woocommerce_client().update_webhook(
+            subscription.external_id, {"status": "active"}
         )
 
-    def _woocommerce_reenable_webhooks(self, client=None):
-        """Set our webhooks the store disabled active again; return how many.
-
-        Paused ones were paused by a person on the store and stay paused.
-        """
-        self.ensure_one()
-        client = client or self._woocommerce_client()
-        webhooks = self._woocommerce_refresh_webhooks(client).filtered(
-            lambda w: w.is_ours and w.status == "disabled"
-        )
-        for webhook in webhooks:
-            client.update_webhook(webhook.external_id, {"status": "active"})
-            webhook.status = "active"
-        if webhooks:
-            self.message_post(
-                body=_(
-                    "Re-activated the store webhooks %s, which the store had "
-                    "stopped after failed deliveries.",
-                    ", ".join(webhooks.mapped("topic")),
-                )
-            )
-        return len(webhooks)
-
-    def action_woocommerce_remove_webhooks(self):
-        """Delete from the store the webhooks delivering to this connection."""
-        self._woocommerce_check_channel()
-        for backend in self:
-            backend._woocommerce_call(backend._woocommerce_remove_webhooks)
-        return True
-
-    def _woocommerce_remove_webhooks(self, client=None):
-        self.ensure_one()
-        client = client or self._woocommerce_client()
-        webhooks = self._woocommerce_refresh_webhooks(client).filtered("is_ours")
-        for webhook in webhooks:
-            client.delete_webhook(webhook.external_id)
-        webhooks.unlink()
-        self.message_post(body=_("%s webhooks removed from the store.", len(webhooks)))
-        return len(webhooks)
+    def _webhook_subscription_delete(self, subscription):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscription_delete(subscription)
+        self._woocommerce_client().delete_webhook(subscription.external_id)
 
     # ------------------------------------------------------------------
     # Webhook intake (hot path)

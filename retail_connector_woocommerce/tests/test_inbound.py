@@ -49,8 +49,8 @@ class TestWooCommerceInbound(WooCommerceCase):
         sale = self.sale_order(order["id"])
         self.assertEqual(sale.state, "draft", "on-hold waits as a quotation")
 
-        self.backend.woocommerce_status_mapping_ids.filtered(
-            lambda row: row.woocommerce_status == "on-hold"
+        self.backend.status_mapping_ids.filtered(
+            lambda row: row.channel_status == "on-hold"
         ).target = "confirmed"
         with self.store.change() as store:
             store.update_order(order["id"], {"customer_note": "paid by phone"})
@@ -58,8 +58,8 @@ class TestWooCommerceInbound(WooCommerceCase):
         self.assertEqual(sale.state, "sale")
 
     def test_unmapped_status_is_a_business_failure(self):
-        self.backend.woocommerce_status_mapping_ids.filtered(
-            lambda row: row.woocommerce_status == "processing"
+        self.backend.status_mapping_ids.filtered(
+            lambda row: row.channel_status == "processing"
         ).unlink()
         (order,) = self.checkout(("MUG-ENAMEL", 1))
         exchange = self.process(self.store_order(order["id"]), "order.created")

@@ -292,8 +292,8 @@ class TestWooCommerceOutbound(WooCommerceCase):
             }
         )
         with trap_jobs() as trap:
-            self.backend.action_woocommerce_push_prices()
-            trap.assert_jobs_count(1, only=self.backend._woocommerce_export_prices_job)
+            self.backend.action_push_prices()
+            trap.assert_jobs_count(1, only=self.backend._export_prices_job)
             trap.perform_enqueued_jobs()
         self.assertEqual(
             self.store_record("MUG-ENAMEL")["regular_price"], Decimal("8.50")
@@ -301,13 +301,13 @@ class TestWooCommerceOutbound(WooCommerceCase):
         self.assertEqual(
             self.store_record("HOODIE-BLU-M")["regular_price"], Decimal("45.00")
         )
-        self.assertEqual(mug.woocommerce_exported_price, 8.5)
+        self.assertEqual(mug.last_exported_price, 8.5)
 
-        self.backend.woocommerce_export_prices = True
-        self.backend.woocommerce_price_include_tax = True
+        self.backend.export_prices = True
+        self.backend.prices_include_tax = True
         with trap_jobs() as trap:
             self.products["HOODIE-BLU-M"].product_tmpl_id.list_price = 50.0
-            trap.assert_jobs_count(1, only=self.backend._woocommerce_export_prices_job)
+            trap.assert_jobs_count(1, only=self.backend._export_prices_job)
             trap.perform_enqueued_jobs()
         self.assertEqual(
             self.store_record("HOODIE-BLU-M")["regular_price"], Decimal("60.50")
@@ -395,8 +395,8 @@ class TestWooCommerceOutbound(WooCommerceCase):
         with self.store.change() as store:
             for sku in ("RC-TWIN", "RC-ONE", "RC-ONE-OLD"):
                 store.create_product({"name": sku, "sku": sku, "regular_price": "10"})
-        self.backend._woocommerce_link_catalog()
-        items = self.backend.woocommerce_catalog_item_ids
+        self.backend._link_catalog()
+        items = self.backend.catalog_item_ids
         twin = items.filtered(lambda item: item.sku == "RC-TWIN")
         self.assertEqual(twin.state, "ambiguous")
         self.assertIn("Twin A", twin.note)
@@ -409,7 +409,7 @@ class TestWooCommerceOutbound(WooCommerceCase):
         self.assertEqual(single.retail_binding_ids.external_id, linked.external_id)
 
     def test_link_catalog_binds_by_sku_and_lists_the_rest(self):
-        counts = self.backend._woocommerce_link_catalog()
+        counts = self.backend._link_catalog()
         bindings = self.env["retail.product.binding"].search(
             [("backend_id", "=", self.backend.id)]
         )
@@ -420,11 +420,11 @@ class TestWooCommerceOutbound(WooCommerceCase):
             hoodie.external_id, str(self.store_record("HOODIE-BLU-M")["id"])
         )
         self.assertTrue(hoodie.external_parent_id)
-        items = self.backend.woocommerce_catalog_item_ids
+        items = self.backend.catalog_item_ids
         unmatched = items.filtered(lambda item: item.state != "matched")
         self.assertIn("DESK-WALNUT", unmatched.mapped("sku"))
         self.assertNotIn("HOODIE", items.mapped("sku"), "variable parents are not sold")
-        self.assertEqual(self.backend.woocommerce_unmatched_count, len(unmatched))
+        self.assertEqual(self.backend.catalog_unmatched_count, len(unmatched))
 
         walnut = unmatched.filtered(lambda item: item.sku == "DESK-WALNUT")
         walnut.product_id = self.make_product("ODOO-WALNUT", "Walnut desk", 249.0)
@@ -433,7 +433,7 @@ class TestWooCommerceOutbound(WooCommerceCase):
             walnut.product_id.retail_binding_ids.external_id, walnut.external_id
         )
         # Linking again keeps every binding, manual ones included.
-        self.backend._woocommerce_link_catalog()
+        self.backend._link_catalog()
         self.assertEqual(
             self.env["retail.product.binding"].search_count(
                 [("backend_id", "=", self.backend.id)]

@@ -50,7 +50,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         # The test server's port is not one WordPress delivers to.
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("reverse proxy", action["params"]["message"])
-        webhooks = self.backend.woocommerce_webhook_ids
+        webhooks = self.backend.webhook_subscription_ids
         self.assertEqual(sorted(webhooks.mapped("topic")), sorted(WEBHOOK_TOPICS))
         self.assertEqual(set(webhooks.mapped("status")), {"active"})
         self.assertTrue(all(webhooks.mapped("is_ours")))
@@ -166,34 +166,34 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
 
     def test_webhook_disabled_by_the_store_is_reenabled_from_odoo(self):
         self.register_webhooks()
-        created = self.backend.woocommerce_webhook_ids.filtered(
+        created = self.backend.webhook_subscription_ids.filtered(
             lambda webhook: webhook.topic == "order.created"
         )
         # What WooCommerce does after more than five failed deliveries.
         with self.store.lock:
-            self.store.webhooks[created.external_id]["status"] = "disabled"
-        self.backend.action_woocommerce_refresh_webhooks()
+            self.store.webhooks[int(created.external_id)]["status"] = "disabled"
+        self.backend.action_refresh_webhooks()
         self.assertEqual(created.status, "disabled")
 
         created.action_reenable()
         with self.store.lock:
             self.assertEqual(
-                self.store.webhooks[created.external_id]["status"], "active"
+                self.store.webhooks[int(created.external_id)]["status"], "active"
             )
         self.assertEqual(created.status, "active")
 
         # The reconciliation cron re-enables them too.
         with self.store.lock:
-            self.store.webhooks[created.external_id]["status"] = "disabled"
+            self.store.webhooks[int(created.external_id)]["status"] = "disabled"
         with trap_jobs():
             result = self.backend._poll_job("orders")
         self.assertIn("1 webhooks re-activated", result)
         with self.store.lock:
             self.assertEqual(
-                self.store.webhooks[created.external_id]["status"], "active"
+                self.store.webhooks[int(created.external_id)]["status"], "active"
             )
 
-        self.backend.action_woocommerce_remove_webhooks()
+        self.backend.action_remove_webhooks()
         with self.store.lock:
             self.assertFalse(self.store.webhooks)
-        self.assertFalse(self.backend.woocommerce_webhook_ids)
+        self.assertFalse(self.backend.webhook_subscription_ids)

@@ -3,7 +3,7 @@
 Measured only when ``retail_connector_woocommerce`` is installed in the bench
 database (decided at run time by ``run.py``); otherwise each row says why it
 was not measured. Deliveries are built by the WooCommerce sandbox store
-(``sandbox/woocommerce.py``): real checkouts rendered as the plugin renders
+(``sandbox/woocommerce/``): real checkouts rendered as the plugin renders
 ``GET orders/<id>``, PHP-style JSON, signed ``X-WC-Webhook-Signature:
 base64(HMAC-SHA256(secret, raw body))`` with the plugin's headers.
 
@@ -143,11 +143,11 @@ def _link_catalog(server, backend, count):
     Returns the seconds it took; raises unless every product got linked.
     """
     started = time.monotonic()
-    server.rpc("retail.backend", "action_woocommerce_link_catalog", [backend])
+    server.rpc("retail.backend", "action_link_catalog", [backend])
     wait_for(
-        lambda: server.rpc(
-            "retail.backend", "read", [backend], ["woocommerce_catalog_linked_at"]
-        )[0]["woocommerce_catalog_linked_at"],
+        lambda: server.rpc("retail.backend", "read", [backend], ["catalog_linked_at"])[
+            0
+        ]["catalog_linked_at"],
         timeout=900,
         interval=1,
         what="store catalog linked",

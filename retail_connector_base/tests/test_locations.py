@@ -1,0 +1,60 @@
+from odoo.tests import tagged
+
+from .common import RetailCase, make_order_data
+
+
+@tagged("post_install", "-at_install")
+class TestChannelLocations(RetailCase):
+    """A connection selling from two stores, each its own warehouse."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.second_warehouse = cls.env["stock.warehouse"].create(
+            {"name": "Store B", "code": "STB", "company_id": cls.company.id}
+        )
+        cls.env["stock.quant"]._update_available_quantity(
+            cls.desk, cls.second_warehouse.lot_stock_id, 3
+        )
+        cls.backend.location_mapping_ids = [
+            (0, 0, {"location_code": "STORE-A", "warehouse_id": cls.warehouse.id}),
+            (
+                0,
+                0,
+                {"location_code": "STORE-B", "warehouse_id": cls.second_warehouse.id},
+            ),
+        ]
+
+    def test_each_store_order_is_delivered_from_its_warehouse(self):
+        self.assertTrue(self.backend.supports_locations)
+        self.process(make_order_data("L-1", location="STORE-A"))
+        self.process(make_order_data("L-2", location="STORE-B"))
+        self.process(make_order_data("L-3"))
+        store_a, store_b, default = (
+            self.sale_orders(external_id) for external_id in ("L-1", "L-2", "L-3")
+        )
+        self.assertEqual(store_a.warehouse_id, self.warehouse)
+        self.assertEqual(store_b.warehouse_id, self.second_warehouse)
+        self.assertEqual(
+            store_b.picking_ids.location_id, self.second_warehouse.lot_stock_id
+        )
+        self.assertEqual(default.warehouse_id, self.backend.warehouse_id)
+
+    def test_unmapped_location_waits_for_a_person(self):
+        with self.no_new_sale_orders():
+            exchange = self.process(make_order_data("L-4", location="STORE-Z"))
+        self.assertEqual(exchange.state, "failed")
+        self.assertEqual(exchange.error_category, "business")
+        self.assertIn("Unknown channel location “STORE-Z”", exchange.error)
+
+        self.backend.location_mapping_ids = [
+            (
+                0,
+                0,
+                {"location_code": "STORE-Z", "warehouse_id": self.second_warehouse.id},
+            )
+        ]
+        exchange.action_retry()
+        exchange._process_job()
+        self.assertEqual(exchange.state, "done", exchange.error)
+        self.assertEqual(self.sale_orders("L-4").warehouse_id, self.second_warehouse)

@@ -1,2 +1,0 @@
-"""Services of the WooCommerce channel on top of the base's (prices pushed
-like the stock)."""
