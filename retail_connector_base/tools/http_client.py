@@ -542,10 +542,6 @@ class HttpClient:
         """PUT ``path``; see :meth:`request`."""
         return self.request("PUT", path, **kwargs)
 
-    def patch(self, path, **kwargs) -> HttpResult:
-        """PATCH ``path``; see :meth:`request`."""
-        return self.request("PATCH", path, **kwargs)
-
     def delete(self, path, **kwargs) -> HttpResult:
         """DELETE ``path``; see :meth:`request`."""
         return self.request("DELETE", path, **kwargs)

@@ -37,13 +37,6 @@ class Page:
     total_pages: int | None
     links: dict
 
-    @property
-    def has_next(self) -> bool:
-        """Whether another page follows this one."""
-        if self.total_pages is not None:
-            return self.page < self.total_pages
-        return "next" in self.links
-
 
 @dataclass(frozen=True)
 class BatchItemError:
@@ -70,20 +63,6 @@ class BatchResult:
     deleted: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     requests: int = 0
-
-    @property
-    def succeeded_ids(self) -> list:
-        """Ids of every item created, updated or deleted without error."""
-        return [
-            item.get("id")
-            for item in (*self.created, *self.updated, *self.deleted)
-            if isinstance(item, dict)
-        ]
-
-    @property
-    def ok(self) -> bool:
-        """True when no item failed."""
-        return not self.errors
 
 
 def parse_link_header(value: str | None) -> dict:
@@ -347,10 +326,6 @@ class WooCommerceClient:
             params["status"] = status if isinstance(status, str) else ",".join(status)
         return self.iterate("orders", params, max_pages=max_pages)
 
-    def list_orders(self, page: int = 1, **params) -> Page:
-        """Fetch one page of orders with raw WooCommerce filters."""
-        return self.get_page("orders", params, page)
-
     def get_order(self, order_id) -> dict:
         """GET orders/<id>."""
         return self._json("GET", f"orders/{int(order_id)}")
@@ -395,10 +370,6 @@ class WooCommerceClient:
     def find_by_sku(self, sku: str) -> list:
         """Products and variations whose SKU is ``sku`` (WooCommerce searches both)."""
         return list(self.iterate("products", {"sku": sku}, max_pages=1))
-
-    def get_product(self, product_id) -> dict:
-        """GET products/<id>."""
-        return self._json("GET", f"products/{int(product_id)}")
 
     def create_product(self, data: dict) -> dict:
         """POST products."""
