@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import RetailCase, make_order_data
@@ -58,3 +59,20 @@ class TestChannelLocations(RetailCase):
         exchange._process_job()
         self.assertEqual(exchange.state, "done", exchange.error)
         self.assertEqual(self.sale_orders("L-4").warehouse_id, self.second_warehouse)
+
+
+@tagged("post_install", "-at_install")
+class TestConnectionCompany(RetailCase):
+    def test_relations_of_another_company_are_refused(self):
+        other = self.env["res.company"].create({"name": "Other Retail Co"})
+        foreign_pricelist = self.env["product.pricelist"].create(
+            {"name": "Other EUR", "currency_id": self.eur.id, "company_id": other.id}
+        )
+        with self.assertRaises(UserError):
+            self.backend.pricelist_id = foreign_pricelist
+        foreign_warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", other.id)], limit=1
+        )
+        self.assertTrue(foreign_warehouse)
+        with self.assertRaises(UserError):
+            self.backend.warehouse_id = foreign_warehouse
