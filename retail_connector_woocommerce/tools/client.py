@@ -37,6 +37,13 @@ class Page:
     total_pages: int | None
     links: dict
 
+    @property
+    def has_next(self) -> bool:
+        """Whether another page follows this one."""
+        if self.total_pages is not None:
+            return self.page < self.total_pages
+        return "next" in self.links
+
 
 @dataclass(frozen=True)
 class BatchItemError:

@@ -90,6 +90,12 @@ def test_link_header():
     assert client.parse_link_header(None) == {}
 
 
+def test_page_knows_when_another_follows():
+    assert client.Page([{}], 2, 250, 3, {}).has_next
+    assert not client.Page([{}], 3, 250, 3, {"prev": "x"}).has_next
+    assert client.Page([{}], 1, None, None, {"next": "x"}).has_next
+
+
 def test_query_datetimes_are_utc_without_offset():
     aware = datetime(2024, 5, 14, 11, 12, 43, 999, tzinfo=timezone(timedelta(hours=2)))
     assert client.format_query_datetime(aware) == "2024-05-14T09:12:43"
