@@ -1,15 +1,17 @@
 """``make bench``: install, start, measure, report.
 
 1. A fresh database with our addons (``retail_connector_woocommerce`` too
-   when it installs; if it does not, its rows say so), or a copy of
-   ``--template``.
+   when it installs; if it does not, its rows say so) and the test-only ones
+   (``retail_test_channel`` holds the no-op route of section 1), or a copy
+   of ``--template``.
 2. A real server: 2 prefork HTTP workers, the cron worker, the queue_job
    runner (``--load=web,queue_job``), job channels ``root:1`` (one worker
    always free of jobs for webhooks, as README.md advises), sandboxes on
    loopback.
 3. The four measurements of issue 4, the targets printed beside them (never
    asserted), and the conditions of the run (machine load, the processes
-   that competed for the CPU).
+   that competed for the CPU). Section 1 also measures Odoo's own ceiling,
+   a no-op route, at each concurrency right before the intake.
 4. A table on stdout; JSON and Markdown under ``results/bench/``.
 
 Counts are sized so that the whole run stays under 15 minutes on a 2-core
@@ -17,6 +19,7 @@ machine; ``--quick`` divides them for a smoke run.
 """
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -57,6 +60,7 @@ LATENCY_SAMPLES = 20
 TARGETS = {
     "ack_p99_ms_at_10": 100,
     "events_per_s": 150,
+    "ratio_to_noop_at_10": 0.6,
     "ratio_to_floor": 1.5,
     "export_requests": 100,
     "export_seconds": 60,
@@ -78,10 +82,12 @@ def log(message):
 def prepare_database(db, template):
     """Create ``db``; return (installed addons, note on WooCommerce or None)."""
     ours = odoo_paths.our_addons()
+    # The test-only addons: the no-op route of section 1 is in one of them.
+    tests = odoo_paths.test_addons()
     if template:
         log(f"copying template database {template}")
         copy_database(template, db)
-        installed = installed_modules(db, ours)
+        installed = installed_modules(db, [*ours, *tests])
         if BASE not in installed:
             raise ServerError(f"{template} does not have {BASE} installed")
         note = (
@@ -89,19 +95,28 @@ def prepare_database(db, template):
         )
         return sorted(installed), note
     if WOO in ours:
-        log(f"installing {', '.join(ours)} into a fresh database {db}")
+        log(f"installing {', '.join(ours + tests)} into a fresh database {db}")
         try:
-            build_template(db, ours)
-            return ours, None
+            build_template(db, ours + tests)
+            return ours + tests, None
         except ServerError as exc:
             reason = str(exc).splitlines()[0][:200]
             log(f"{WOO} does not install ({reason}); measuring the base alone")
             note = f"{woocommerce.NOT_INSTALLED} (it does not install: {reason})"
     else:
         note = f"{woocommerce.NOT_INSTALLED} (no {WOO} addon in this repository)"
-    log(f"installing {BASE} into a fresh database {db}")
-    build_template(db, [BASE])
-    return [BASE], note
+    # Without the WooCommerce addon: what depends on it is left out too.
+    modules = [BASE, *(name for name in tests if _depends_only_on_base(name))]
+    log(f"installing {', '.join(modules)} into a fresh database {db}")
+    build_template(db, modules)
+    return modules, note
+
+
+def _depends_only_on_base(addon):
+    """True when a test-only addon needs no addon of ours but the base."""
+    manifest = odoo_paths.TEST_ADDONS_DIR / addon / "__manifest__.py"
+    depends = ast.literal_eval(manifest.read_text(encoding="utf-8")).get("depends", [])
+    return not [name for name in depends if name.startswith("retail_") and name != BASE]
 
 
 class CpuWatch:
@@ -242,6 +257,7 @@ def report_lines(results):
             "never a false 200, and delivers again. In production the reverse "
             "proxy holds waiting connections instead.",
         ]
+    lines += noop_lines(results["ack"])
     orders = results["orders"]
     lines += ["", "## 2. Order processing (accepted event → confirmed, reserved)", ""]
     if "error" in orders or "not_measured" in orders:
@@ -331,6 +347,66 @@ def report_lines(results):
         "about 0.3 CPU-second; see README.md, make bench).",
         "- Every figure comes from this run; targets are printed, never asserted.",
     ]
+    return lines
+
+
+def _p50_p99(row):
+    return f"{_fmt(row['p50_ms'])} / {_fmt(row['p99_ms'])}"
+
+
+def noop_lines(ack):
+    """Section 1's second table: the intake as a ratio of the no-op route."""
+    rows = [row for row in ack if "noop" in row]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "### The intake against Odoo's own no-op request",
+        "",
+        f"Right before each level, the same senders post the same bodies, as "
+        f"many and as concurrently, to `POST {scenarios.NOOP_PATH}`: a route "
+        "that goes through the same request cycle as the webhook (a "
+        "database-bound request of the public user, no session saved), "
+        "receives the body, answers a small JSON and does nothing else. "
+        "Ratio: intake accepted/s ÷ no-op requests answered/s. Server CPU: "
+        "CPU milliseconds the Odoo server's processes spent per request "
+        "meanwhile (PostgreSQL apart; during the intake it includes the jobs "
+        "processed on the same workers).",
+        "",
+        "| channel | concurrency | no-op req/s | no-op p50 / p99 ms | "
+        "intake accepted/s | intake p50 / p99 ms | ratio | "
+        "server CPU ms no-op / intake | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        noop = row["noop"]
+        target = (
+            f"≥ {TARGETS['ratio_to_noop_at_10']}×" if row["concurrency"] == 10 else ""
+        )
+        if "not_measured" in noop:
+            lines.append(
+                f"| {row['channel']} | {row['concurrency']} | - | - | "
+                f"{_fmt(row['events_per_s'])} | {_p50_p99(row)} | - | - | "
+                f"{noop['not_measured']} |"
+            )
+            continue
+        errors = f" ({_errors(noop)} errors)" if noop["errors"] else ""
+        lines.append(
+            f"| {row['channel']} | {row['concurrency']} | "
+            f"{_fmt(noop['events_per_s'])}{errors} | {_p50_p99(noop)} | "
+            f"{_fmt(row['events_per_s'])} | {_p50_p99(row)} | "
+            f"{_fmt(row['ratio_to_noop'])}× | "
+            f"{_fmt(noop.get('server_cpu_ms_per_request'))} / "
+            f"{_fmt(row.get('server_cpu_ms_per_request'))} | {target} |"
+        )
+    if any(row["errors"] or row["noop"].get("errors") for row in rows):
+        lines += [
+            "",
+            "Where a level had connection resets, the no-op route and the intake "
+            "alike spent most of their time in the listen backlog (a refused "
+            "connection is tried again by the kernel a second later): there the "
+            "ratio says more about the backlog than about the work.",
+        ]
     return lines
 
 

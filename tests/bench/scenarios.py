@@ -4,6 +4,7 @@ Each returns plain dicts (the rows of the report). Counts are arguments, so
 that ``run.py`` keeps the whole bench bounded and prints what it used.
 """
 
+import functools
 import http.client
 import json
 import os
@@ -16,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
+
 from sandbox.common import latency_summary, percentile
 from tests.retail_channel import (
     bind_products,
@@ -27,6 +30,9 @@ from tests.retail_channel import (
 from tests.server import _child_env, odoo_paths
 
 HERE = Path(__file__).resolve().parent
+# Odoo's own ceiling: a route of the test-only addon that does nothing.
+NOOP_PATH = "/retail/test/noop"
+NOOP_ADDON = "retail_test_channel"
 
 
 # ---------------------------------------------------------------------------
@@ -166,6 +172,81 @@ def ack_row(channel, concurrency, results, wall):
 # ---------------------------------------------------------------------------
 
 
+class NoopSender:
+    """Posts what a channel's sender posts, signed alike, to the no-op route."""
+
+    def __init__(self, post):
+        self._post = post
+
+    def post(self, body, timeout=60):
+        return self._post(body, timeout=timeout)
+
+
+def server_cpu_s(server):
+    """CPU seconds used so far by the server's processes (workers, runner...)."""
+    try:
+        root = psutil.Process(server.process.pid)
+        processes = [root, *root.children(recursive=True)]
+    except (psutil.NoSuchProcess, AttributeError):
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def timed_post_all(server, connection, bodies, concurrency):
+    """``post_all`` plus the server's CPU milliseconds per request meanwhile.
+
+    The server's processes only: PostgreSQL and the load generator are
+    apart, and during the intake the job runner's work is in the figure.
+    """
+    before = server_cpu_s(server)
+    results, wall = post_all(connection, bodies, concurrency)
+    spent = server_cpu_s(server) - before
+    return results, wall, round(spent * 1000 / max(1, len(results)), 2)
+
+
+def noop_row(server, channel, concurrency, sender, bodies, log):
+    """The no-op route under the intake's load: same senders, bodies, count.
+
+    Returns an acknowledgement row (``events_per_s``: requests answered 200
+    a second), or ``{"not_measured": why}`` when the route is not there.
+    """
+    try:
+        status, answer, _latency = sender.post(bodies[0])
+    except (OSError, http.client.HTTPException) as exc:
+        status, answer = None, type(exc).__name__
+    if status != 200:
+        return {
+            "not_measured": f"the no-op route {NOOP_PATH} answered "
+            f"{status or answer} ({NOOP_ADDON} not installed?)"
+        }
+    log(f"  {channel}, concurrency {concurrency}: {len(bodies)} no-op requests")
+    results, wall, cpu_ms = timed_post_all(server, sender, bodies, concurrency)
+    return {
+        **ack_row(channel, concurrency, results, wall),
+        "server_cpu_ms_per_request": cpu_ms,
+    }
+
+
+def with_noop(row, noop):
+    """The intake row with its no-op baseline and the ratio of throughputs."""
+    baseline = {
+        key: value
+        for key, value in noop.items()
+        if key not in ("channel", "concurrency")
+    }
+    ratio = None
+    if noop.get("events_per_s") and row.get("events_per_s") is not None:
+        ratio = round(row["events_per_s"] / noop["events_per_s"], 2)
+    return {**row, "noop": baseline, "ratio_to_noop": ratio}
+
+
 def bench_ack_generic(server, levels, log):
     """Signed generic deliveries at each concurrency level.
 
@@ -174,8 +255,13 @@ def bench_ack_generic(server, levels, log):
     same two workers while the senders go on, as in production. After the
     level the connection is paused: its remaining jobs become no-ops, so the
     next level starts without the previous one's backlog.
+
+    Right before the intake, the same senders post the same bodies, as many
+    and as concurrently, to the no-op route: Odoo's own ceiling at that
+    moment on that server.
     """
     rows = []
+    noop_url = server.url + NOOP_PATH
     for concurrency, count in levels:
         connection = create_connection(
             server, f"ack{concurrency}", sku_count=20, stock=1_000_000, seed=concurrency
@@ -184,9 +270,18 @@ def bench_ack_generic(server, levels, log):
             connection.body(connection.channel.make_order_event(status="confirmed"))
             for _ in range(count)
         ]
+        noop = noop_row(
+            server,
+            "generic",
+            concurrency,
+            NoopSender(functools.partial(connection.post, url=noop_url)),
+            bodies,
+            log,
+        )
         log(f"  generic, concurrency {concurrency}: {count} signed deliveries")
-        results, wall = post_all(connection, bodies, concurrency)
-        row = ack_row("generic", concurrency, results, wall)
+        results, wall, cpu_ms = timed_post_all(server, connection, bodies, concurrency)
+        row = with_noop(ack_row("generic", concurrency, results, wall), noop)
+        row["server_cpu_ms_per_request"] = cpu_ms
         processed = connection.exchange_states().get("done", 0)
         row["processed_meanwhile"] = processed
         rows.append(row)

@@ -31,6 +31,7 @@ import uuid
 from sandbox.common import http_request
 from sandbox.woocommerce import HOOKSHOT_USER_AGENT, WooStore, php_json, serve_store
 from tests.bench.scenarios import (
+    NOOP_PATH,
     ack_row,
     connection_settings,
     export_row,
@@ -38,9 +39,11 @@ from tests.bench.scenarios import (
     initial_push,
     latency_rows,
     naive_export,
-    post_all,
+    noop_row,
     push_all_stock,
+    timed_post_all,
     wait_for,
+    with_noop,
 )
 from tests.retail_channel import create_products, create_woocommerce_connection
 
@@ -85,7 +88,11 @@ class _WooSender:
 
 
 def bench_ack_woocommerce(server, levels, log):
-    """Signed WooCommerce deliveries at each concurrency level."""
+    """Signed WooCommerce deliveries at each concurrency level.
+
+    Right before each level, the same deliveries to the no-op route (see
+    ``scenarios.bench_ack_generic``).
+    """
     rows = []
     for concurrency, count in levels:
         store = WooStore(seed=concurrency, currency="USD", site_url="http://shop.test")
@@ -102,9 +109,19 @@ def bench_ack_woocommerce(server, levels, log):
             secret=secret,
         )
         sender = _WooSender(url, secret, store.site_url)
+        noop = noop_row(
+            server,
+            "woocommerce",
+            concurrency,
+            _WooSender(server.url + NOOP_PATH, secret, store.site_url),
+            bodies,
+            log,
+        )
         log(f"  woocommerce, concurrency {concurrency}: {count} signed deliveries")
-        results, wall = post_all(sender, bodies, concurrency)
-        rows.append(ack_row("woocommerce", concurrency, results, wall))
+        results, wall, cpu_ms = timed_post_all(server, sender, bodies, concurrency)
+        row = with_noop(ack_row("woocommerce", concurrency, results, wall), noop)
+        row["server_cpu_ms_per_request"] = cpu_ms
+        rows.append(row)
         server.rpc("retail.backend", "action_pause", [backend])
         wait_for(
             lambda: inbound_queue_idle(server),
