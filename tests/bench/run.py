@@ -11,7 +11,8 @@
 3. The four measurements of issue 4, the targets printed beside them (never
    asserted), and the conditions of the run (machine load, the processes
    that competed for the CPU). Section 1 also measures Odoo's own ceiling,
-   a no-op route, at each concurrency right before the intake.
+   a no-op route, at each concurrency right before the intake, and splits
+   one request of each into the phases of its request cycle.
 4. A table on stdout; JSON and Markdown under ``results/bench/``.
 
 Counts are sized so that the whole run stays under 15 minutes on a 2-core
@@ -56,6 +57,8 @@ ORDERS = 300
 EXPORT_SKUS = 10_000
 NAIVE_SECONDS = 60
 LATENCY_SAMPLES = 20
+# Requests of each kind in the phase-by-phase profile of section 1.
+PROFILE_REQUESTS = 200
 
 TARGETS = {
     "ack_p99_ms_at_10": 100,
@@ -258,6 +261,7 @@ def report_lines(results):
             "proxy holds waiting connections instead.",
         ]
     lines += noop_lines(results["ack"])
+    lines += profile_lines(results.get("ack_profile") or {})
     orders = results["orders"]
     lines += ["", "## 2. Order processing (accepted event → confirmed, reserved)", ""]
     if "error" in orders or "not_measured" in orders:
@@ -410,6 +414,56 @@ def noop_lines(ack):
     return lines
 
 
+def profile_lines(profile):
+    """Section 1's third table: one request of each, phase by phase."""
+    if "noop" not in profile:
+        text = profile.get("not_measured") or profile.get("error")
+        return ["", f"Phase-by-phase profile not measured: {text}"] if text else []
+    noop, intake = profile["noop"], profile["intake"]
+    refused = {
+        kind: statuses
+        for kind, statuses in (
+            ("no-op", noop["statuses"]),
+            ("intake", intake["statuses"]),
+        )
+        if set(statuses) != {"200"}
+    }
+    if refused:
+        return ["", f"Phase-by-phase profile not measured: answers {refused}"]
+    noop_ms = {label: ms for label, ms, *_rest in noop["phases"]}
+    lines = [
+        "",
+        "### One request, phase by phase",
+        "",
+        f"{intake['requests']} deliveries of a fresh connection, each sent to "
+        "the no-op route and to the intake alternately, through Odoo's WSGI "
+        "application in one `odoo shell` process (the whole request cycle of "
+        "a worker, without the socket and the prefork loop), after "
+        "warm-up; mean per request. A phase excludes the phases it calls; "
+        "SQL ms is the time spent waiting for PostgreSQL's answers (a commit "
+        "is no query: its time is the phase's). The server processed the "
+        "jobs these deliveries queued meanwhile.",
+        "",
+        "| phase | no-op ms | intake ms | intake CPU ms | intake SQL queries | "
+        "intake SQL ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, ms, cpu_ms, queries, sql_ms in intake["phases"]:
+        lines.append(
+            f"| {label} | {_fmt(noop_ms.get(label))} | {_fmt(ms)} | {_fmt(cpu_ms)} "
+            f"| {_fmt(queries)} | {_fmt(sql_ms)} |"
+        )
+    lines.append(
+        f"| **whole request**, mean (p50) | **{_fmt(noop['ms'])}** "
+        f"({_fmt(noop['ms_p50'])})"
+        f" | **{_fmt(intake['ms'])}** ({_fmt(intake['ms_p50'])}) | "
+        f"**{_fmt(intake['cpu_ms'])}** (no-op {_fmt(noop['cpu_ms'])}) | "
+        f"**{_fmt(intake['queries'])}** (no-op {_fmt(noop['queries'])}) | "
+        f"**{_fmt(intake['sql_ms'])}** (no-op {_fmt(noop['sql_ms'])}) |"
+    )
+    return lines
+
+
 def write_results(results, out_dir):
     """results/bench/bench-<stamp>.{json,md} and latest.{json,md}."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -482,6 +536,14 @@ def measure_ack(server, woo_note, counts):
         (server, counts["ack"], log),
         (server, counts["woocommerce_ack"], log),
         rows=_ack_rows,
+    )
+
+
+def measure_ack_profile(server, counts):
+    """Section 1, last: one request of each, no-op and intake, phase by phase."""
+    log("1. one request phase by phase, no-op route and intake")
+    return _guard(
+        "profile", scenarios.profile_intake, server, counts["profile_requests"], log
     )
 
 
@@ -564,6 +626,7 @@ def main(argv=None):
     export_skus = EXPORT_SKUS // scale
     naive_seconds = NAIVE_SECONDS / scale
     samples = max(5, LATENCY_SAMPLES // scale)
+    profile_requests = PROFILE_REQUESTS // scale
     counts = {
         "ack": ack_levels,
         "woocommerce_ack": woo_levels,
@@ -571,9 +634,11 @@ def main(argv=None):
         "export_skus": export_skus,
         "naive_seconds": naive_seconds,
         "latency_samples": samples,
+        "profile_requests": profile_requests,
     }
     log(
         f"counts: acknowledgement {ack_levels} (WooCommerce {woo_levels}), "
+        f"{profile_requests} profiled requests of each kind, "
         f"{orders} orders, {export_skus} SKUs (naive baseline for "
         f"{naive_seconds:.0f} s), {samples} stock-latency samples"
     )
@@ -593,6 +658,12 @@ def main(argv=None):
                 results[section] = MEASURE[section](server, woo_note, counts)
             else:
                 results[section] = _skipped(section)
+            if section == "ack":
+                results["ack_profile"] = (
+                    measure_ack_profile(server, counts)
+                    if section in sections
+                    else {"not_measured": "not run this time (--only)"}
+                )
         conditions = watch.summary()
         conditions["gevent_respawns"] = gevent_respawns(server)
         results["conditions"] = conditions

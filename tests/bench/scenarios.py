@@ -16,10 +16,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 
 from sandbox.common import latency_summary, percentile
+from sandbox.generic import sign
 from tests.retail_channel import (
     bind_products,
     create_connection,
@@ -294,6 +296,60 @@ def bench_ack_generic(server, levels, log):
         )
         connection.channel.close()
     return rows
+
+
+def profile_intake(server, count, log, warmup=30):
+    """One request phase by phase: the no-op route against the intake.
+
+    ``count`` deliveries of a fresh active connection, each sent to both
+    (alternately, after ``warmup`` unmeasured ones) through Odoo's WSGI
+    application inside an ``odoo shell`` process: see ``profile_intake.py``.
+    The jobs they queue are processed by the server meanwhile; the
+    connection is paused and its queue drained afterwards.
+    """
+    connection = create_connection(
+        server, "profile", sku_count=20, stock=1_000_000, seed=99
+    )
+    deliveries = []
+    for _ in range(warmup + count):
+        body = connection.body(connection.channel.make_order_event(status="confirmed"))
+        deliveries.append(
+            {
+                "body": body.decode("utf-8"),
+                "headers": {
+                    "Content-Type": "application/json",
+                    "X-Retail-Signature": sign(connection.secret, body, time.time()),
+                },
+            }
+        )
+    spec = {
+        "noop_path": NOOP_PATH,
+        "webhook_path": urlsplit(connection.webhook_url).path,
+        "warmup": warmup,
+        "deliveries": deliveries,
+    }
+    log(f"  profile: {count} no-op requests and {count} deliveries in one process")
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".json", delete=False, encoding="utf-8"
+    ) as handle:
+        json.dump(spec, handle)
+        spec_file = handle.name
+    extra = {"BENCH_PROFILE": spec_file}
+    if os.environ.get("BENCH_CPROFILE"):
+        extra["BENCH_CPROFILE"] = os.environ["BENCH_CPROFILE"]
+    try:
+        result = run_shell_script(server, "profile_intake.py", extra, timeout=900)
+    finally:
+        os.unlink(spec_file)
+        server.rpc("retail.backend", "action_pause", [connection.backend_id])
+        wait_for(
+            lambda: inbound_queue_idle(server),
+            timeout=600,
+            interval=1,
+            what="inbound queue drained",
+        )
+        connection.channel.close()
+    return result
 
 
 # ---------------------------------------------------------------------------
