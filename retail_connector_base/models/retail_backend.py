@@ -17,8 +17,9 @@ _logger = logging.getLogger(__name__)
 class RetailBackend(models.Model):
     """A connection to one sales channel (a store, a marketplace, a POS…).
 
-    Channel addons add their code to ``channel`` and implement the
-    ``_<channel>_*`` hooks behind a guard, like Odoo's payment providers.
+    Channel addons add their code to ``channel``, declare their features and
+    override the hooks of the channel contract behind a guard, like Odoo's
+    payment providers (see retail_backend_channel.py and readme/DEVELOP.md).
     """
 
     _name = "retail.backend"
@@ -355,6 +356,8 @@ class RetailBackend(models.Model):
         self.write({"state": "paused"})
 
     def action_resume(self):
+        for backend in self:
+            backend._channel_check_ready()
         self.write({"state": "active"})
         self._enqueue_waiting_exchanges()
 

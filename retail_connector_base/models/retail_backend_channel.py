@@ -295,7 +295,7 @@ class RetailBackend(models.Model):
         place.
         """
         self.ensure_one()
-        if not order.location:
+        if not order.location or not self._channel_supports(const.FEATURE_LOCATIONS):
             return self.warehouse_id
         mapping = self.location_mapping_ids.filtered(
             lambda m: m.location_code == order.location
@@ -316,30 +316,37 @@ class RetailBackend(models.Model):
         """Adjust the sale order values of canonical `order` (hook).
 
         `values` is the dict about to be written (created when `sale` is
-        empty); return it, changed as the channel needs.
+        empty); return it, changed as the channel needs. The base then sets
+        the connection, company, warehouse, team and salesperson of a new
+        order, and keeps the customer and pricelist of a confirmed one.
         """
         self.ensure_one()
         return values
 
     def _order_applied(self, sale, order, exchange):
-        """Act once `order` is applied to `sale` (hook).
+        """Act after `order` is applied to `sale` (hook).
 
-        Runs in the exchange's job, in its savepoint: a raised error rolls
-        the order back with it. Queue outbound calls (an acceptance, say)
-        with ``with_delay`` rather than calling the channel here.
+        Runs each time a state of the order is applied (created, updated,
+        cancelled again; not for a stale event), in the exchange's job and
+        its savepoint: a raised error rolls the order back with it. Make it
+        idempotent, and queue outbound calls (an acceptance, say) with
+        ``with_delay`` and an identity key rather than calling the channel.
         """
         self.ensure_one()
 
     # ------------------------------------------------------------------
     # Outbound
     # ------------------------------------------------------------------
-    def _export_stock(self, items):
+    def _export_stock(self, items, location=None):
         """Send quantities to the channel (hook).
 
         Feature ``stock_export``. `items` is a list of (binding, quantity), at
-        most ``STOCK_EXPORT_BATCH_SIZE``. Return ``{binding id: error}`` for
-        the items the channel refused; raise ChannelHttpError for a failure
-        of the whole call. Audit the call with ``_outbound_call``.
+        most ``STOCK_EXPORT_BATCH_SIZE``. With feature ``locations`` and
+        mapped locations, the base calls it once per `location` (a
+        ``retail.location.mapping``) with that warehouse's quantities;
+        otherwise `location` is None. Return ``{binding id: error}`` for the
+        items the channel refused; raise ChannelHttpError for a failure of
+        the whole call. Audit the call with ``_outbound_call``.
         """
         self.ensure_one()
         raise self._channel_unsupported(const.FEATURE_STOCK_EXPORT)

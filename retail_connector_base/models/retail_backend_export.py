@@ -159,24 +159,27 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     # Stock
     # ------------------------------------------------------------------
-    def _get_available_quantities(self, products):
+    def _get_available_quantities(self, products, warehouse=None):
         """Quantity each product can be sold for on this connection.
 
-        Free quantity (on hand, not reserved) in the connection's warehouse,
-        minus what open channel quotations hold, minus the safety buffer,
-        never negative, rounded down to units.
+        Free quantity (on hand, not reserved) in `warehouse` (the connection's
+        by default), minus what open channel quotations of that warehouse
+        hold, minus the safety buffer, never negative, rounded down to units.
         """
         self.ensure_one()
-        free = products.with_context(warehouse_id=self.warehouse_id.id).mapped(
-            lambda p: (p.id, p.free_qty)
+        warehouse = warehouse or self.warehouse_id
+        free = (
+            products.with_company(warehouse.company_id)
+            .with_context(warehouse_id=warehouse.id)
+            .mapped(lambda p: (p.id, p.free_qty))
         )
-        held = self._quantities_held_by_channel_quotations(products)
+        held = self._quantities_held_by_channel_quotations(products, warehouse)
         return {
             product_id: max(0, int(qty - held.get(product_id, 0) - self.stock_buffer))
             for product_id, qty in free
         }
 
-    def _quantities_held_by_channel_quotations(self, products):
+    def _quantities_held_by_channel_quotations(self, products, warehouse=None):
         """Quantities of channel orders not confirmed yet, per product.
 
         A channel holds stock for orders it has not confirmed (WooCommerce's
@@ -192,7 +195,7 @@ class RetailBackend(models.Model):
                     ("product_id", "in", products.ids),
                     ("order_id.retail_backend_id", "!=", False),
                     ("order_id.state", "in", ("draft", "sent")),
-                    ("order_id.warehouse_id", "=", self.warehouse_id.id),
+                    ("order_id.warehouse_id", "=", (warehouse or self.warehouse_id).id),
                 ],
                 ["product_id"],
                 ["product_uom_qty:sum"],
@@ -212,6 +215,17 @@ class RetailBackend(models.Model):
         for backend in backends:
             if backend._channel_supports(const.FEATURE_STOCK_EXPORT):
                 backend._schedule_stock_export(products)
+
+    def _stock_locations(self):
+        """The channel locations stock is pushed for, or an empty recordset.
+
+        Empty when the channel does not sell from several locations or none
+        is mapped: the connection's warehouse is then pushed as one.
+        """
+        self.ensure_one()
+        if not self._channel_supports(const.FEATURE_LOCATIONS):
+            return self.env["retail.location.mapping"]
+        return self.location_mapping_ids.filtered("active")
 
     def _schedule_stock_export(self, products):
         """Mark the bindings dirty and queue the coalesced job of the connection."""

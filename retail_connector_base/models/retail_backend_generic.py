@@ -124,15 +124,17 @@ class RetailBackend(models.Model):
         result = self._generic_post_event("ping", {"connection": self.name})
         return _("The push URL answered HTTP %s.", result.status)
 
-    def _export_stock(self, items):
+    def _export_stock(self, items, location=None):
         if self.channel != CHANNEL:
-            return super()._export_stock(items)
+            return super()._export_stock(items, location=location)
         data = {
             "items": [
                 {"sku": binding.external_sku or binding.external_id, "quantity": qty}
                 for binding, qty in items
             ]
         }
+        if location:
+            data["location"] = location.location_code
         self._generic_post_event("stock.updated", data)
         return {}
 

@@ -57,18 +57,23 @@ class RetailBackend(models.Model):
         return self._webhook_store(event, delivery.headers, delivery.raw_body)
 
     def _webhook_secret_for_verification(self, name="webhook_secret"):
-        """The clear secret, or a 503 when this server cannot decrypt it.
+        """The clear secret; a 401 when none is set, a 503 when this server
+        cannot decrypt it.
 
         A 5xx (not 401) because the sender did nothing wrong: channels retry,
         and nothing is lost once the key is configured.
         """
         try:
-            return self._get_secret(name)
+            secret = self._get_secret(name)
         except (EncryptionKeyMissing, SecretDecryptError) as exc:
             _logger.error("Connection %s: %s", self.id, exc)
             raise WebhookRejected(
                 503, "webhook secret unavailable on the server"
             ) from exc
+        if not secret:
+            # Never verify against an empty key: anybody could sign with it.
+            raise WebhookRejected(401, "no webhook secret configured")
+        return secret
 
     def _webhook_store(self, event, headers, raw_body):
         """Store a verified event exactly once and queue it.

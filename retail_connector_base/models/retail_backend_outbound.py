@@ -201,7 +201,9 @@ class RetailBackend(models.Model):
         A failure that may pass (an outage, a 429, a 5xx) postpones the job
         (RetryableJobError, the circuit breaker's cool-down honoured); any
         other refusal by the channel becomes a UserError the job fails with,
-        readable in the job queue and on the recorded exchange.
+        readable in the job queue. The job's transaction is rolled back, the
+        outbound exchanges it recorded with it: for a call a person should
+        be able to retry from the exception queue, use ``_retail_export``.
         """
         try:
             return call(*args, **kwargs)
@@ -217,8 +219,9 @@ class RetailBackend(models.Model):
         Yields the exchange (queued); the block may set its ``result``. A
         ChannelHttpError leaving the block marks the exchange failed and is
         raised again: technical when trying again may help, business when a
-        person must look at it. A block that ends normally marks it done on
-        `record`. Any other error leaves it queued: the job rolls it back.
+        person must look at it; a UserError marks it failed (business) too. A
+        block that ends normally marks it done on `record`. Any other error
+        leaves it queued: the job rolls it back.
         """
         exchange = self._record_outbound(
             topic, payload, external_id=external_id, record=record
@@ -229,5 +232,10 @@ class RetailBackend(models.Model):
             exchange._mark_failed(
                 "technical" if exc.retryable else "business", str(exc)
             )
+            raise
+        except UserError as exc:
+            # Refused before or instead of the call (a missing setting, a
+            # state the channel does not allow): a person must look at it.
+            exchange._mark_failed("business", exc.args[0] if exc.args else str(exc))
             raise
         exchange._mark_done(record, result=exchange.result)

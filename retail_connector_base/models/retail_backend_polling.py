@@ -56,7 +56,7 @@ class RetailBackend(models.Model):
         is the one the "Import since…" wizard proposes first.
         """
         self.ensure_one()
-        return {}
+        raise self._channel_unsupported(const.FEATURE_POLLING)
 
     def _poll(self, stream, since, source):
         """Feed what the channel changed in `stream` after `since` (hook).

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .. import const
+
 
 class RetailPollStream(models.Model):
     """Where the polling of one stream of a connection stands.
@@ -38,5 +40,10 @@ class RetailPollStream(models.Model):
     @api.depends("backend_id.channel", "stream")
     def _compute_stream_label(self):
         for record in self:
-            streams = record.backend_id._poll_streams() if record.backend_id else {}
+            backend = record.backend_id
+            streams = (
+                backend._poll_streams()
+                if backend and backend._channel_supports(const.FEATURE_POLLING)
+                else {}
+            )
             record.stream_label = streams.get(record.stream, record.stream)

@@ -30,7 +30,7 @@ class RetailImportWizard(models.TransientModel):
         backend = self.env["retail.backend"].browse(
             self.env.context.get("default_backend_id")
         )
-        if backend.exists():
+        if backend.exists() and backend._channel_supports(const.FEATURE_POLLING):
             streams = backend._poll_streams()
             if streams:
                 return list(streams.items())

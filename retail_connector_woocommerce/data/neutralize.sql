@@ -1,3 +1,2 @@
 -- A neutralized copy must never call the production store.
 UPDATE retail_backend SET woocommerce_store_url = NULL WHERE channel = 'woocommerce';
-DELETE FROM retail_woocommerce_webhook;

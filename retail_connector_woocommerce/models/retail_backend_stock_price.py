@@ -15,10 +15,10 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     # Stock
     # ------------------------------------------------------------------
-    def _export_stock(self, items):
+    def _export_stock(self, items, location=None):
         self.ensure_one()
         if self.channel != const.CHANNEL:
-            return super()._export_stock(items)
+            return super()._export_stock(items, location=location)
         errors, levels, parents, by_item = {}, [], {}, {}
         for binding, quantity in items:
             if not (binding.external_id or "").isdigit():

@@ -60,23 +60,24 @@ class WooCommerceCase(RetailKeyMixin, HttpCase):
         cls.eur = cls.env.ref("base.EUR")
         cls.eur.active = True
         # Prices in the store's currency equal Odoo's list prices.
+        # Today in UTC and in the user's time zone: they differ around
+        # midnight, and conversions use one or the other.
         Rate = cls.env["res.currency.rate"]
-        today = fields.Date.context_today(Rate)
-        rate = Rate.search(
-            [
-                ("currency_id", "=", cls.eur.id),
-                ("name", "=", today),
-                ("company_id", "in", (False, cls.company.id)),
-            ]
-        )
-        rate.unlink()
-        Rate.create(
-            {
-                "currency_id": cls.eur.id,
-                "name": today,
-                "rate": cls.company.currency_id.rate,
-            }
-        )
+        for today in {fields.Date.today(), fields.Date.context_today(Rate)}:
+            Rate.search(
+                [
+                    ("currency_id", "=", cls.eur.id),
+                    ("name", "=", today),
+                    ("company_id", "in", (False, cls.company.id)),
+                ]
+            ).unlink()
+            Rate.create(
+                {
+                    "currency_id": cls.eur.id,
+                    "name": today,
+                    "rate": cls.company.currency_id.rate,
+                }
+            )
         cls.pricelist = cls.env["product.pricelist"].create(
             {"name": "Store EUR", "currency_id": cls.eur.id}
         )

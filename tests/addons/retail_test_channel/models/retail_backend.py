@@ -108,9 +108,9 @@ class RetailBackend(models.Model):
         return _("%(stream)s: %(fed)s fed", stream=stream, fed=fed)
 
     # Outbound ---------------------------------------------------------
-    def _export_stock(self, items):
+    def _export_stock(self, items, location=None):
         if self.channel != CHANNEL:
-            return super()._export_stock(items)
+            return super()._export_stock(items, location=location)
         data = [{"sku": b.external_sku, "quantity": qty} for b, qty in items]
         with self._outbound_call("stock", data) as exchange:
             self._http_client(self.echo_url).post("/stock", json=data)

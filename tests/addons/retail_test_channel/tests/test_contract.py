@@ -320,6 +320,12 @@ class TestChannelContract(RetailCase):
             "_export_shipment": ((None,), "shipments"),
             "_export_order_cancel": ((None,), "cancellations"),
             "_export_refund": ((None,), "refunds"),
+            "_poll_streams": ((), "polling"),
+            "_export_prices": (([],), "price pushes"),
+            "_catalog_read": ((), "catalog linking"),
+            "_webhook_subscriptions_read": ((), "webhook registration"),
+            "_webhook_subscription_set_active": ((None,), "webhook registration"),
+            "_webhook_subscription_delete": ((None,), "webhook registration"),
         }
         for name, (args, label) in hooks.items():
             with self.subTest(hook=name):
