@@ -334,6 +334,17 @@ class RetailBackend(models.Model):
         """
         self.ensure_one()
 
+    def _inbound_failed(self, exchange):
+        """Act when an inbound exchange fails (hook; the base does nothing).
+
+        Runs in the exchange's job, after the exchange was marked failed
+        (``exchange.error_category`` says business or technical): a
+        marketplace may queue the refusal of an order it cannot fulfil. Only
+        queue jobs here (with an identity key): the exchange can fail again
+        on each Retry.
+        """
+        self.ensure_one()
+
     # ------------------------------------------------------------------
     # Outbound
     # ------------------------------------------------------------------

@@ -348,6 +348,8 @@ class RetailExchange(models.Model):
         )
         if category == "business" or self.direction == "inbound":
             self.backend_id._notify_attention_needed()
+        if self.direction == "inbound":
+            self.backend_id._inbound_failed(self)
 
     # ------------------------------------------------------------------
     # Actions

@@ -74,6 +74,24 @@ class RetailBackend(models.Model):
             return canonical.order_from_dict(body)
         return None
 
+    def _inbound_failed(self, exchange):
+        if self.channel != CHANNEL:
+            return super()._inbound_failed(exchange)
+        if exchange.error_category == "business" and exchange.external_id:
+            # Refuse the order on the channel, once however often it fails.
+            self.with_delay(
+                identity_key=f"echo-refuse-{self.id}-{exchange.external_id}"
+            )._echo_refuse_job(exchange.external_id)
+
+    def _echo_refuse_job(self, external_id):
+        """Job: tell the channel Odoo cannot take the order."""
+        self.ensure_one()
+        with self._outbound_call("refusal", {"order": external_id}):
+            self._http_client(self.echo_url).post(
+                "/refusals", json={"order": external_id}
+            )
+        return _("Order %s refused.", external_id)
+
     # Polling ----------------------------------------------------------
     def _poll_streams(self):
         if self.channel != CHANNEL:

@@ -154,6 +154,20 @@ class TestChannelContract(RetailCase):
         self.assertEqual(sale.state, "sale")
         self.assertEqual(sale.warehouse_id, self.warehouse)
 
+    def test_an_order_odoo_cannot_take_is_refused_on_the_channel_once(self):
+        data = make_order_data("E-5")
+        data["lines"][0]["sku"] = "NOT-IN-ODOO"
+        self.deliver({"id": "e-5", "order": data})
+        exchange = self.echo_exchanges(direction="inbound")
+        with trap_jobs() as trap:
+            exchange._process_job()
+            self.assertEqual(exchange.error_category, "business")
+            exchange.action_retry()
+            exchange._process_job()
+            trap.assert_jobs_count(1, only=self.echo._echo_refuse_job)
+            trap.perform_enqueued_jobs()
+        self.assertIn(("refusals", {"order": "E-5"}), self.server.received)
+
     def test_polled_order_takes_the_exchange_path_once(self):
         order = make_order_data("E-2")
         self.server.streams["orders"].append(order)
