@@ -1,4 +1,5 @@
 from . import retail_backend_secret
+from . import retail_connection_record
 from . import retail_backend
 from . import retail_backend_channel
 from . import retail_backend_intake

@@ -12,18 +12,11 @@ class RetailCatalogItem(models.Model):
     """
 
     _name = "retail.catalog.item"
+    _inherit = "retail.connection.record"
     _description = "Retail Channel Product"
     _order = "backend_id, state, sku, id"
     _rec_name = "name"
 
-    backend_id = fields.Many2one(
-        "retail.backend",
-        string="Connection",
-        required=True,
-        ondelete="cascade",
-        index=True,
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
     external_id = fields.Char(string="Channel ID", required=True)
     external_parent_id = fields.Char(string="Channel Parent ID")
     sku = fields.Char(string="Channel SKU")

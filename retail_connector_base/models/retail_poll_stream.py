@@ -12,14 +12,11 @@ class RetailPollStream(models.Model):
     """
 
     _name = "retail.poll.stream"
+    _inherit = "retail.connection.record"
     _description = "Retail Polled Stream"
     _order = "backend_id, stream"
     _rec_name = "stream"
 
-    backend_id = fields.Many2one(
-        "retail.backend", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
     stream = fields.Char(required=True)
     stream_label = fields.Char(string="Stream Name", compute="_compute_stream_label")
     checkpoint = fields.Datetime(

@@ -19,18 +19,11 @@ class RetailStatusMapping(models.Model):
     """
 
     _name = "retail.status.mapping"
+    _inherit = "retail.connection.record"
     _description = "Retail Order Status Mapping"
     _order = "backend_id, channel_status"
     _rec_name = "channel_status"
 
-    backend_id = fields.Many2one(
-        "retail.backend",
-        string="Connection",
-        required=True,
-        ondelete="cascade",
-        index=True,
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
     channel = fields.Selection(related="backend_id.channel")
     channel_status = fields.Char(
         string="Channel Status",

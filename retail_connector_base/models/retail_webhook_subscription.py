@@ -18,17 +18,10 @@ class RetailWebhookSubscription(models.Model):
     """
 
     _name = "retail.webhook.subscription"
+    _inherit = "retail.connection.record"
     _description = "Retail Webhook Subscription"
     _order = "backend_id, topic, external_id"
 
-    backend_id = fields.Many2one(
-        "retail.backend",
-        string="Connection",
-        required=True,
-        ondelete="cascade",
-        index=True,
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
     external_id = fields.Char(string="Channel ID", required=True)
     name = fields.Char()
     topic = fields.Char(required=True)
