@@ -44,7 +44,7 @@ class RetailProductBinding(models.Model):
         string="Last Pushed Price", readonly=True, digits="Product Price"
     )
     price_exported_at = fields.Datetime(string="Last Price Push", readonly=True)
-    last_price_error = fields.Char(string="Last Price Error", readonly=True)
+    last_price_error = fields.Char(readonly=True)
 
     _sql_constraints = [
         (

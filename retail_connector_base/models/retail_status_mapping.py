@@ -26,7 +26,6 @@ class RetailStatusMapping(models.Model):
 
     channel = fields.Selection(related="backend_id.channel")
     channel_status = fields.Char(
-        string="Channel Status",
         required=True,
         help="The order status exactly as the channel sends it.",
     )

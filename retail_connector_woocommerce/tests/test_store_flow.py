@@ -152,7 +152,7 @@ class TestWooCommerceStoreFlow(WooCommerceCase):
         action = self.backend.action_import_since()
         wizard = (
             self.env[action["res_model"]]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"since": fields.Datetime.now() - timedelta(minutes=5)})
         )
         self.assertEqual(wizard.stream, "orders")
