@@ -1,9 +1,10 @@
 """Prices pushed to a channel, coalesced like the stock.
 
 A price change marks the connection's bindings as pending and queues one job
-per connection (identity key), as for the stock. The job claims the pending
+per connection (identity key), as for the stock. The job reads the pending
 bindings and sends their prices through the channel's ``_export_prices``
-hook (see ``binding_export``).
+hook, holding no lock on them while the channel answers (see
+``binding_export``).
 """
 
 from odoo import _

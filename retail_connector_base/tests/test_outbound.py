@@ -1,11 +1,14 @@
 import os
 import sys
+from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, sql_db
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from ..services.binding_export import BindingExporter
+from ..services.locks import advisory_key
 from .common import WEBHOOK_SECRET, RetailCase, make_order_data, trap_jobs
 
 # The channel stand-ins live beside the addons in the repository.
@@ -108,6 +111,56 @@ class TestGenericOutbound(RetailCase):
             self.backend._export_stock_job()
         self.assertTrue(self.desk.retail_binding_ids.stock_export_pending)
         self.assertFalse(self.receiver.stock())
+
+    def test_one_stock_push_per_connection_at_a_time(self):
+        with trap_jobs():
+            self.backend._schedule_stock_export(self.desk)
+        # Another job of the connection is pushing: it holds the advisory
+        # lock in its own transaction.
+        key = advisory_key("push", "retail-stock", self.backend.id)
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+            with self.assertRaises(RetryableJobError) as raised:
+                self.backend._export_stock_job()
+        finally:
+            other.rollback()
+            other.close()
+        # Postponed a few seconds, without using up one of its retries.
+        self.assertTrue(raised.exception.ignore_retry)
+        self.assertLessEqual(raised.exception.seconds, 5)
+        self.assertFalse(self.receiver.stock())
+        self.assertTrue(self.desk.retail_binding_ids.stock_export_pending)
+        self.assertIn("1 quantities pushed", self.backend._export_stock_job())
+        self.assertEqual(self.receiver.stock(), {"RC-DESK": 10})
+
+    def test_binding_changed_during_the_push_waits_for_the_next_one(self):
+        desk_binding = self.desk.retail_binding_ids
+        with trap_jobs():
+            self.backend._schedule_stock_export(self.desk | self.lamp)
+
+        # As if a delivery of desks was validated while the channel answered:
+        # its binding cannot be locked to record the push.
+        def changed_meanwhile(exporter, bindings):
+            return bindings & desk_binding
+
+        with (
+            patch.object(BindingExporter, "_lock_unchanged", changed_meanwhile),
+            trap_jobs() as trap,
+        ):
+            result = self.backend._export_stock_job()
+            trap.assert_jobs_count(1, only=self.backend._export_stock_job)
+        self.assertIn("2 quantities pushed", result)
+        self.assertIn("1 changed while being pushed", result)
+        self.assertEqual(self.receiver.stock(), {"RC-DESK": 10, "RC-LAMP": 4})
+        self.assertTrue(desk_binding.stock_export_pending)
+        self.assertFalse(desk_binding.last_export_at)
+        self.assertFalse(self.lamp.retail_binding_ids.stock_export_pending)
+        self.assertEqual(self.lamp.retail_binding_ids.last_exported_qty, 4)
+        # The next job pushes it again: the latest quantity, absolute.
+        self.assertIn("1 quantities pushed", self.backend._export_stock_job())
+        self.assertFalse(desk_binding.stock_export_pending)
+        self.assertEqual(desk_binding.last_exported_qty, 10)
 
     def test_validated_delivery_pushes_tracking(self):
         self.process(make_order_data())

@@ -127,8 +127,9 @@ class TestStockQuantities(RetailCase):
             trap.assert_jobs_count(0)
 
     def test_pending_stock_left_without_job_is_queued_again(self):
-        # A change marked while the job was claiming finds that job still
-        # waiting and queues none; the periodic check gives it a job.
+        # A change whose transaction began before the job started saw it
+        # still waiting and queued none, and committed after the job had read
+        # the pending bindings; the periodic check gives it a job.
         Job = self.env["queue.job"].sudo()
         key = f"retail-stock-{self.backend.id}"
         Job.search([("identity_key", "=", key)]).unlink()
