@@ -60,6 +60,8 @@ test:  ## all tests; prints each runner's summary and a total
 	exit $$status
 
 .PHONY: test-odoo
+# Odoo writes to its log file, not to a pipe: a browser the tours left behind
+# keeps its inherited output open and would hold a pipe, and make, forever.
 test-odoo:  ## fresh database, Odoo's test runner over every addon (tours included)
 	@modules="$(TEST_MODULES)"; \
 	if [ -z "$$modules" ]; then \
@@ -73,8 +75,10 @@ test-odoo:  ## fresh database, Odoo's test runner over every addon (tours includ
 		-i "$$modules" --test-enable --test-tags="$(TEST_TAGS)" \
 		--stop-after-init --log-level=test --max-cron-threads=0 \
 		--http-port=$(FREE_PORT) --gevent-port=$(FREE_PORT) \
-		2>&1 | tee $(ODOO_TEST_LOG) | $(PYTHON) scripts/odoo_test_summary.py --live; \
-	odoo_rc=$${PIPESTATUS[0]}; \
+		> $(ODOO_TEST_LOG) 2>&1 & odoo_pid=$$!; \
+	tail -n +1 --pid=$$odoo_pid -f $(ODOO_TEST_LOG) \
+		| $(PYTHON) scripts/odoo_test_summary.py --live; \
+	wait $$odoo_pid; odoo_rc=$$?; \
 	$(PYTHON) scripts/odoo_test_summary.py $(ODOO_TEST_LOG); summary_rc=$$?; \
 	echo "(full log: $(ODOO_TEST_LOG))"; \
 	if [ "$$odoo_rc" != 0 ] && [ "$$summary_rc" = 0 ]; then \

@@ -30,9 +30,25 @@ class StockExporter(BindingExporter):
         return None
 
     def _values(self, bindings):
-        return self.backend._get_available_quantities(bindings.product_id)
+        locations = self.backend._stock_locations()
+        if not locations:
+            return self.backend._get_available_quantities(bindings.product_id)
+        # Per location, for _send; the binding records their total.
+        self._by_location = {
+            location: self.backend._get_available_quantities(
+                bindings.product_id, location.warehouse_id
+            )
+            for location in locations
+        }
+        return {
+            product.id: sum(q[product.id] for q in self._by_location.values())
+            for product in bindings.product_id
+        }
 
     def _unchanged(self, bindings, values):
+        if self.backend._stock_locations():
+            # A move between two stores keeps the total: push every time.
+            return bindings.browse()
         return bindings.filtered(
             lambda b: (
                 b.last_export_at
@@ -42,7 +58,24 @@ class StockExporter(BindingExporter):
         )
 
     def _send(self, items):
-        return self.backend._export_stock(items)
+        locations = self.backend._stock_locations()
+        if not locations:
+            return self.backend._export_stock(items)
+        errors = {}
+        for location in locations:
+            quantities = self._by_location[location]
+            located = [
+                (binding, quantities[binding.product_id.id])
+                for binding, _total in items
+            ]
+            for binding_id, error in self.backend._export_stock(
+                located, location=location
+            ).items():
+                text = f"{location.location_code}: {error}"
+                errors[binding_id] = (
+                    f"{errors[binding_id]}; {text}" if binding_id in errors else text
+                )
+        return errors
 
     def _pushed_values(self, value, now):
         return {"last_exported_qty": value, "last_export_at": now}

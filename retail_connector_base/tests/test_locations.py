@@ -1,7 +1,19 @@
+import os
+import sys
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import RetailCase, make_order_data
+from .common import WEBHOOK_SECRET, RetailCase, make_order_data, trap_jobs
+
+# The channel stand-ins live beside the addons in the repository.
+REPOSITORY = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
+if REPOSITORY not in sys.path:
+    sys.path.append(REPOSITORY)
+
+from sandbox.generic import GenericChannel  # noqa: E402
 
 
 @tagged("post_install", "-at_install")
@@ -40,6 +52,41 @@ class TestChannelLocations(RetailCase):
             store_b.picking_ids.location_id, self.second_warehouse.lot_stock_id
         )
         self.assertEqual(default.warehouse_id, self.backend.warehouse_id)
+
+    def test_stock_is_pushed_per_store_from_its_warehouse(self):
+        channel = GenericChannel(secret=WEBHOOK_SECRET, seed=1)
+        self.addCleanup(channel.close)
+        receiver_server = channel.serve_pushes(port=0)
+        self.backend.write(
+            {
+                "outbound_url": f"{receiver_server.url}/events",
+                "rate_limit": 0,
+            }
+        )
+        self.env["retail.product.binding"].create(
+            {
+                "backend_id": self.backend.id,
+                "product_id": self.desk.id,
+                "external_id": "RC-DESK",
+                "external_sku": "RC-DESK",
+            }
+        )
+        with trap_jobs():
+            self.backend._schedule_stock_export(self.desk)
+        self.assertIn("1 quantities pushed", self.backend._export_stock_job())
+        pushed = {
+            event["data"]["location"]: event["data"]["items"]
+            for event in receiver_server.app.events("stock.updated")
+        }
+        self.assertEqual(
+            pushed,
+            {
+                "STORE-A": [{"sku": "RC-DESK", "quantity": 10}],
+                "STORE-B": [{"sku": "RC-DESK", "quantity": 3}],
+            },
+        )
+        binding = self.desk.retail_binding_ids
+        self.assertEqual(binding.last_exported_qty, 13)
 
     def test_unmapped_location_waits_for_a_person(self):
         with self.no_new_sale_orders():

@@ -1062,7 +1062,7 @@ def test_client_batch_250_stock_updates_in_3_requests(woo, https_store):
     assert result.requests == 3
     batches = [r for r in store.requests if r["path"].endswith("products/batch")]
     assert [r["items"] for r in batches] == [100, 100, 50]
-    assert len(result.succeeded_ids) == 249
+    assert len(result.updated) == 249
     (error,) = result.errors
     assert (error.id, error.code, error.status) == (
         999999,
@@ -1085,7 +1085,8 @@ def test_client_variation_stock_and_catalog_links(woo, https_store):
         hoodie["id"],
         update=[{"id": variations[0]["id"], "stock_quantity": 3, "manage_stock": True}],
     )
-    assert result.ok and result.succeeded_ids == [variations[0]["id"]]
+    assert not result.errors
+    assert [item["id"] for item in result.updated] == [variations[0]["id"]]
     found = woo_client.find_by_sku(variations[0]["sku"])
     assert found[0]["stock_quantity"] == 3
 
