@@ -261,7 +261,7 @@ def _run_reconciliation(server, cron_id, backend, timeout):
             "search_read",
             [
                 ("id", ">", after_job),
-                ("identity_key", "=", f"retail-reconcile-{backend}"),
+                ("identity_key", "=", f"retail-poll-{backend}-orders"),
             ],
             fields=["state", "result", "exc_info"],
         )
