@@ -24,17 +24,13 @@ Options: ``python3 scripts/demo.py --help`` (``make demo DEMO_ARGS="..."``).
 """
 
 import argparse
-import base64
 import configparser
-import contextlib
-import ctypes
 import json
 import os
 import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -46,45 +42,44 @@ from urllib.parse import urlsplit
 import child_process
 import odoo_db
 import odoo_paths
-import odoo_rpc
 import psycopg2
 from cryptography.fernet import Fernet
+from demo_support import (
+    CONFIG_PATH,
+    DEMO_DIR,
+    DEMO_STOCK,
+    INSTALL_LOG,
+    ODOO_LOG,
+    DemoError,
+    Rpc,
+    free_port,
+    log,
+    port_is_free,
+    restock,
+    start_process,
+    stop_process,
+    wait_for_answer,
+)
+from demo_woocommerce import (
+    WOO_ADDON,
+    WOO_API,
+    WOO_CONSUMER_KEY,
+    WOO_CONSUMER_SECRET,
+    start_woocommerce,
+    woo_figures,
+)
 
-REPO_ROOT = odoo_paths.REPO_ROOT
-DEMO_DIR = REPO_ROOT / ".demo"
-CONFIG_PATH = DEMO_DIR / "odoo.conf"
-ODOO_LOG = DEMO_DIR / "odoo.log"
-INSTALL_LOG = DEMO_DIR / "install.log"
-SANDBOX_LOG = DEMO_DIR / "sandbox-generic.log"
-WOO_LOG = DEMO_DIR / "sandbox-woocommerce.log"
 CATALOG_PATH = DEMO_DIR / "catalog.json"
+
+SANDBOX_LOG = DEMO_DIR / "sandbox-generic.log"
+
+
 DEFAULT_DB = "retail_connector_demo"
+
+
 QUEUE_JOB_CHANNELS = (
     "root:2,root.retail.inbound:2,root.retail.outbound:1,root.retail.batch:1"
 )
-ADMIN = ("admin", "admin")
-WOO_ADDON = "retail_connector_woocommerce"
-WOO_API = "/wp-json/wc/v3"
-# A demo product found with less than LOW_STOCK free at the start of a run is
-# topped up to DEMO_STOCK free, so that the channels keep selling across runs.
-DEMO_STOCK = 30
-LOW_STOCK = 5
-
-# The sandbox store's default API key (read_write), public by design.
-sys.path.insert(0, str(REPO_ROOT))
-from sandbox import woocommerce as woo_sandbox  # noqa: E402
-
-WOO_CONSUMER_KEY = woo_sandbox.DEFAULT_CONSUMER_KEY
-WOO_CONSUMER_SECRET = woo_sandbox.DEFAULT_CONSUMER_SECRET
-
-
-class DemoError(RuntimeError):
-    """Something the person running the demo has to fix; the message says what."""
-
-
-def log(message):
-    """A line of the demo's own narration."""
-    print(f"[demo] {message}", flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -130,71 +125,6 @@ def write_config(db, port, gevent_port):
         config_file.write("# Written by `make demo`; local to this checkout.\n")
         parser.write(config_file)
     CONFIG_PATH.chmod(0o600)
-
-
-# ---------------------------------------------------------------------------
-# Processes
-# ---------------------------------------------------------------------------
-
-
-def _die_with_parent():
-    """Ask Linux to SIGTERM the child if this script dies without cleaning up."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-    except OSError:
-        pass
-
-
-def start_process(command, log_path, env=None):
-    """Start ``command`` in its own session, output appended to ``log_path``."""
-    with open(log_path, "a", encoding="utf-8") as log_file:
-        log_file.write(f"\n=== {datetime.now():%Y-%m-%d %H:%M:%S} {command[:3]}\n")
-        log_file.flush()
-        return subprocess.Popen(
-            command,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            cwd=REPO_ROOT,
-            # Own session: Ctrl-C reaches only this script, which then stops
-            # the children in order instead of all of them at once.
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-
-
-def stop_process(name, process, timeout=20):
-    """SIGTERM, wait, then SIGKILL the process group: nothing is left behind."""
-    if process is None:
-        return
-    if process.poll() is None:
-        log(f"stopping {name}")
-    outcome = child_process.stop_session(process, timeout)
-    if outcome == child_process.KILLED:
-        log(f"{name} did not stop in {timeout}s; killed it")
-    elif outcome == child_process.RUNNING:
-        log(f"{name} (pid {process.pid}) is still running")
-
-
-def port_is_free(port):
-    """True when nothing listens on ``port`` on loopback."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port():
-    """Any free TCP port on loopback."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ---------------------------------------------------------------------------
@@ -244,65 +174,6 @@ def prepare_database(db, modules, reset):
             f"installing the addons failed (exit status {returncode}); "
             f"end of {INSTALL_LOG}:\n{child_process.log_tail(INSTALL_LOG)}"
         )
-
-
-# ---------------------------------------------------------------------------
-# JSON-RPC
-# ---------------------------------------------------------------------------
-
-
-class Rpc:
-    """Minimal JSON-RPC client for ``/jsonrpc`` as admin.
-
-    Odoo's errors raise DemoError with Odoo's message.
-    """
-
-    def __init__(self, url, db):
-        self.url = url
-        self.db = db
-        self.uid = None
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _odoo_errors():
-        try:
-            yield
-        except odoo_rpc.RpcError as exc:
-            raise DemoError(str(exc)) from exc
-
-    def call(self, service, method, *args, timeout=30):
-        """``service.method(*args)``."""
-        with self._odoo_errors():
-            return odoo_rpc.call(self.url, service, method, *args, timeout=timeout)
-
-    def login(self):
-        """Log in as admin/admin."""
-        self.uid = self.call("common", "login", self.db, *ADMIN)
-        if not self.uid:
-            raise DemoError(f"admin/admin cannot log in to {self.db}")
-
-    def __call__(self, model, method, *args, **kwargs):
-        with self._odoo_errors():
-            return odoo_rpc.execute_kw(
-                self.url, self.db, self.uid, ADMIN[1], model, method, args, kwargs
-            )
-
-
-def wait_for_answer(name, url, process, log_path, timeout, interval=0.5):
-    """Wait until ``url`` answers; fail fast if ``process`` (``name``) died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DemoError(
-                f"{name} exited with status {process.returncode}; end of "
-                f"{log_path}:\n{child_process.log_tail(log_path)}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(interval)
-    raise DemoError(f"{name} did not answer within {timeout}s; see {log_path}")
 
 
 def configure_connection(rpc, base_url, push_url, secret):
@@ -373,343 +244,6 @@ def write_catalog(rpc):
     ]
     CATALOG_PATH.write_text(json.dumps(catalog, indent=2) + "\n", encoding="utf-8")
     return CATALOG_PATH
-
-
-# ---------------------------------------------------------------------------
-# The WooCommerce sandbox store
-# ---------------------------------------------------------------------------
-
-
-def http_json(url, *, auth=None, timeout=30):
-    """GET ``url``; return (decoded JSON, headers). ``auth``: (user, password)."""
-    headers = {"Accept": "application/json"}
-    if auth:
-        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=timeout) as reply:
-        return json.loads(reply.read()), reply.headers
-
-
-def store_get_all(store_url, path):
-    """Every page of a wc/v3 collection, read with the store's API key."""
-    items, page, pages = [], 1, 1
-    while page <= pages:
-        batch, headers = http_json(
-            f"{store_url}{WOO_API}/{path}?per_page=100&page={page}",
-            auth=(WOO_CONSUMER_KEY, WOO_CONSUMER_SECRET),
-        )
-        items.extend(batch)
-        pages = int(headers.get("X-WP-TotalPages") or 1)
-        page += 1
-    return items
-
-
-def store_catalog(store_url):
-    """The store's sellable SKUs: simple products and variations.
-
-    A list of {"sku", "name", "price"}; a variable product is sold through its
-    variations, each with its own SKU.
-    """
-    catalog = []
-    for product in store_get_all(store_url, "products"):
-        if product.get("type") == "variable":
-            for variation in store_get_all(
-                store_url, f"products/{product['id']}/variations"
-            ):
-                options = ", ".join(
-                    a.get("option", "") for a in variation.get("attributes") or []
-                )
-                catalog.append(
-                    {
-                        "sku": variation.get("sku") or "",
-                        "name": f"{product['name']} ({options})"
-                        if options
-                        else variation.get("name") or product["name"],
-                        "price": variation.get("regular_price") or product["price"],
-                    }
-                )
-        else:
-            catalog.append(
-                {
-                    "sku": product.get("sku") or "",
-                    "name": product["name"],
-                    "price": product.get("regular_price") or product.get("price"),
-                }
-            )
-    return [entry for entry in catalog if entry["sku"]]
-
-
-def xmlid_res_id(rpc, xmlid):
-    """Database id of ``module.name``, or None."""
-    module, name = xmlid.split(".", 1)
-    rows = rpc(
-        "ir.model.data",
-        "search_read",
-        [("module", "=", module), ("name", "=", name)],
-        fields=["res_id"],
-        limit=1,
-    )
-    return rows[0]["res_id"] if rows else None
-
-
-def restock(rpc, skus, warehouse_id):
-    """Top up the demo products with little free stock; return how many.
-
-    Each run, a product of ``skus`` with less than LOW_STOCK free in the
-    warehouse gets enough more, by an inventory adjustment in its stock
-    location, to have DEMO_STOCK free: the orders of earlier runs keep their
-    reservations, and the channels keep something to sell and to push.
-    """
-    (warehouse,) = rpc("stock.warehouse", "read", [warehouse_id], ["lot_stock_id"])
-    location_id = warehouse["lot_stock_id"][0]
-    low = {
-        product["id"]: DEMO_STOCK - max(0, product["free_qty"])
-        for product in rpc(
-            "product.product",
-            "search_read",
-            [("default_code", "in", list(skus)), ("is_storable", "=", True)],
-            fields=["free_qty"],
-            context={"warehouse_id": warehouse_id},
-        )
-        if product["free_qty"] < LOW_STOCK
-    }
-    if not low:
-        return 0
-    on_hand = {
-        quant["product_id"][0]: quant["quantity"]
-        for quant in rpc(
-            "stock.quant",
-            "search_read",
-            [
-                ("product_id", "in", list(low)),
-                ("location_id", "=", location_id),
-                ("lot_id", "=", False),
-                ("package_id", "=", False),
-                ("owner_id", "=", False),
-            ],
-            fields=["product_id", "quantity"],
-        )
-    }
-    quant_ids = rpc(
-        "stock.quant",
-        "create",
-        [
-            {
-                "product_id": product_id,
-                "location_id": location_id,
-                "inventory_quantity": on_hand.get(product_id, 0) + missing,
-            }
-            for product_id, missing in low.items()
-        ],
-        context={"inventory_mode": True},
-    )
-    rpc("stock.quant", "action_apply_inventory", quant_ids)
-    return len(low)
-
-
-def ensure_store_products(rpc, catalog, warehouse_id):
-    """Give Odoo a storable product for every store SKU, with some stock.
-
-    Catalog linking and order import find products by SKU (internal
-    reference): the store's SKUs that Odoo lacks are created, taxed like the
-    demo products, then restocked. Returns (created, restocked).
-    """
-    skus = [entry["sku"] for entry in catalog]
-    existing = {
-        row["default_code"]
-        for row in rpc(
-            "product.product",
-            "search_read",
-            [("default_code", "in", skus)],
-            fields=["default_code"],
-        )
-    }
-    tax_id = xmlid_res_id(rpc, "retail_connector_base.demo_tax_sale_21")
-    missing = [entry for entry in catalog if entry["sku"] not in existing]
-    if missing:
-        rpc(
-            "product.product",
-            "create",
-            [
-                {
-                    "name": entry["name"],
-                    "default_code": entry["sku"],
-                    "type": "consu",
-                    "is_storable": True,
-                    "list_price": float(entry["price"] or 0),
-                    "taxes_id": [(6, 0, [tax_id] if tax_id else [])],
-                }
-                for entry in missing
-            ],
-        )
-    return len(missing), restock(rpc, skus, warehouse_id)
-
-
-def wait_for_job(rpc, identity_key, what, timeout=180):
-    """Wait for the newest queue job with ``identity_key``; return its result."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        jobs = rpc(
-            "queue.job",
-            "search_read",
-            [("identity_key", "=", identity_key)],
-            fields=["state", "result", "exc_message"],
-            order="id desc",
-            limit=1,
-        )
-        if jobs and jobs[0]["state"] == "done":
-            return jobs[0]["result"] or ""
-        if jobs and jobs[0]["state"] in ("failed", "cancelled"):
-            raise DemoError(f"{what} failed: {jobs[0]['exc_message'] or 'see the job'}")
-        time.sleep(1)
-    raise DemoError(f"{what} did not finish within {timeout}s (Queue > Jobs)")
-
-
-def notification_message(action):
-    """The text of a ``display_notification`` client action, if any."""
-    if isinstance(action, dict):
-        return (action.get("params") or {}).get("message") or ""
-    return ""
-
-
-def woocommerce_connection(rpc):
-    """The demo WooCommerce connection, fresh when the store is.
-
-    The sandbox store keeps nothing between runs and numbers its orders from
-    the same start every time: the new store's order 83 is not the order 83
-    an earlier run imported. A connection that already has orders served an
-    earlier store, so it is archived under a name saying so, with its orders
-    and exchanges, and a copy of it serves the new store. Returns its id.
-    """
-    backend_ids = rpc(
-        "retail.backend",
-        "search",
-        [("channel", "=", "woocommerce")],
-        limit=1,
-        order="id desc",
-    )
-    if not backend_ids:
-        raise DemoError("the demo data has no WooCommerce connection (retail.backend)")
-    backend_id = backend_ids[0]
-    if not rpc("sale.order", "search_count", [("retail_backend_id", "=", backend_id)]):
-        return backend_id
-    (backend,) = rpc("retail.backend", "read", [backend_id], ["name"])
-    name = backend["name"]
-    copy = rpc("retail.backend", "copy", [backend_id], {"name": name})
-    copy_id = copy[0] if isinstance(copy, list) else copy
-    rpc("retail.backend", "action_pause", [backend_id])
-    archived = (
-        f"{name} (earlier sandbox store, archived {datetime.now():%Y-%m-%d %H:%M})"
-    )
-    rpc("retail.backend", "write", [backend_id], {"name": archived, "active": False})
-    log(f"{name!r} has the orders of an earlier sandbox store: archived as")
-    log(f"  {archived!r}; a copy of it connects the new store")
-    return copy_id
-
-
-def setup_woocommerce(rpc, backend_id, base_url, store_url, store_started_at):
-    """Connect the demo WooCommerce connection to the sandbox store.
-
-    What a user does on the connection form, over JSON-RPC.
-    """
-    # The store delivers webhooks to the connection's webhook URL, built from
-    # web.base.url: loopback, where this Odoo listens. Frozen, so that logging
-    # in through another host name does not change the URL registered below.
-    rpc("ir.config_parameter", "set_param", "web.base.url", base_url)
-    rpc("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
-    rpc(
-        "retail.backend",
-        "write",
-        [backend_id],
-        {
-            "woocommerce_store_url": store_url,
-            "woocommerce_auth_mode": "basic",
-            "woocommerce_consumer_key": WOO_CONSUMER_KEY,
-            "woocommerce_consumer_secret": WOO_CONSUMER_SECRET,
-        },
-    )
-    (backend,) = rpc(
-        "retail.backend",
-        "read",
-        [backend_id],
-        ["name", "state", "warehouse_id", "webhook_url"],
-    )
-    name = backend["name"]
-    if backend["state"] != "active":
-        rpc("retail.backend", "action_activate", [backend_id])
-
-    catalog = store_catalog(store_url)
-    created, restocked = ensure_store_products(rpc, catalog, backend["warehouse_id"][0])
-    log(
-        f"store catalog: {len(catalog)} SKUs; {created} products created in Odoo, "
-        f"{restocked} restocked to {DEMO_STOCK} free"
-    )
-
-    log(f"{name}: Test connection")
-    message = notification_message(
-        rpc("retail.backend", "action_test_connection", [backend_id])
-    )
-    log(f"  {message}")
-
-    log(f"{name}: Register webhooks ({backend['webhook_url']})")
-    message = notification_message(
-        rpc("retail.backend", "action_register_webhooks", [backend_id])
-    )
-    log(f"  {message}")
-
-    # Checkouts placed before the webhooks existed reach Odoo this way.
-    since = store_started_at - 60
-    wizard_id = rpc(
-        "retail.import.wizard",
-        "create",
-        {
-            "backend_id": backend_id,
-            "stream": "orders",
-            "since": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(since)),
-        },
-    )
-    log(f"{name}: Import orders since the store started")
-    rpc("retail.import.wizard", "action_import", [wizard_id])
-
-    log(f"{name}: Link catalog")
-    rpc("retail.backend", "action_link_catalog", [backend_id])
-    result = wait_for_job(
-        rpc, f"retail-catalog-{backend_id}", "linking the store catalog"
-    )
-    log(f"  {result}")
-
-    log(f"{name}: Push all stock")
-    rpc("retail.backend", "action_push_all_stock", [backend_id])
-
-
-def woo_figures(store_admin_url):
-    """What the sandbox store saw: orders, webhook deliveries, stock updates."""
-    state, _headers = http_json(f"{store_admin_url}/_sandbox/state", timeout=5)
-    requests, _headers = http_json(f"{store_admin_url}/_sandbox/requests", timeout=5)
-    stock_requests = [
-        r
-        for r in requests
-        if r.get("method") == "POST"
-        and str(r.get("path", "")).endswith("/batch")
-        and r.get("status") == 200
-    ]
-    deliveries = state.get("deliveries", {})
-    failed = deliveries.get("attempts", 0) - deliveries.get("delivered", 0)
-    text = (
-        f"store orders {state.get('channel', {}).get('orders', 0)}"
-        f" | webhooks delivered {deliveries.get('delivered', 0)}"
-        f"/{deliveries.get('submitted', 0)}"
-    )
-    if failed:
-        text += f" ({failed} failed)"
-    if deliveries.get("dropped"):
-        text += f" ({deliveries['dropped']} dropped)"
-    text += (
-        f" | stock updates {sum(r.get('items') or 0 for r in stock_requests)}"
-        f" in {len(stock_requests)} batches"
-    )
-    return text
 
 
 # ---------------------------------------------------------------------------
@@ -857,42 +391,6 @@ def parse_args(argv):
         "--reset", action="store_true", help="drop the demo database and start over"
     )
     return parser.parse_args(argv)
-
-
-def start_woocommerce(args, rpc, base_url, children):
-    """Start the sandbox store and connect the demo connection to it.
-
-    Returns (connection id or None, store URL). A failed setup step is
-    reported and the demo goes on: the store keeps running and the
-    connection form shows what to fix.
-    """
-    store_url = f"http://127.0.0.1:{args.store_port}"
-    backend_id = woocommerce_connection(rpc)
-    command = [
-        sys.executable, "-m", "sandbox", "-v", "woocommerce",
-        "--host", "127.0.0.1",
-        "--port", str(args.store_port),
-        "--assume-https",
-        "--seed-catalog",
-        "--checkout-rate", str(args.checkout_rate),
-    ]  # fmt: skip
-    command += shlex.split(args.store_args)
-    log(
-        f"starting the WooCommerce sandbox store on {store_url}, "
-        f"{args.checkout_rate:g} checkouts a minute (log: {WOO_LOG})"
-    )
-    started_at = time.time()
-    store = start_process(command, WOO_LOG)
-    children.insert(0, ("the WooCommerce sandbox store", store, WOO_LOG))
-    wait_for_answer(
-        "the sandbox", f"{store_url}/_sandbox/state", store, WOO_LOG, 30, 0.3
-    )
-    try:
-        setup_woocommerce(rpc, backend_id, base_url, store_url, started_at)
-    except (DemoError, urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-        log(f"WooCommerce setup did not complete: {exc}")
-        log("the store keeps running; see the connection form in Odoo")
-    return backend_id, store_url
 
 
 def start_generic(args, rpc, base_url, children):
