@@ -118,7 +118,7 @@ class RetailBackend(models.Model):
         """Job: link the channel's catalog by SKU."""
         self.ensure_one()
         if not self._channel_supports(const.FEATURE_CATALOG):
-            return self._export_skip_reason(const.FEATURE_CATALOG)
+            return self._feature_skip_reason(const.FEATURE_CATALOG)
         counts = self._channel_call(self._link_catalog)
         return _(
             "%(matched)s channel products linked, %(other)s not linked.",

@@ -97,6 +97,14 @@ class RetailBackend(models.Model):
         """The error of a hook the channel does not implement."""
         return ChannelFeatureMissing(self, feature)
 
+    def _feature_skip_reason(self, feature):
+        """Why a job of `feature` has nothing to do here, or None."""
+        if self._channel_supports(feature):
+            return None
+        return self.env._(
+            "Nothing to do: %s", self._channel_unsupported(feature).args[0]
+        )
+
     def _channel_sensitive_headers(self):
         """Header names (any case) redacted from stored deliveries and logs.
 

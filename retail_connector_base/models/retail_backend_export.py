@@ -83,7 +83,7 @@ class RetailBackend(models.Model):
         order = self.env["sale.order"].browse(order_id).exists()
         if not order or order.state != "cancel" or order.retail_backend_id != self:
             return _("Nothing to do: the order is not cancelled any more.")
-        skipped = self._export_skip_reason(const.FEATURE_CANCEL_EXPORT)
+        skipped = self._feature_skip_reason(const.FEATURE_CANCEL_EXPORT)
         if skipped:
             return skipped
         replay = self._outbound_replay("_export_order_cancel_job", order_id)
@@ -107,7 +107,7 @@ class RetailBackend(models.Model):
         order = move._retail_channel_order()
         if order.retail_backend_id != self:
             return _("Nothing to do: the credit note is not for this connection.")
-        skipped = self._export_skip_reason(const.FEATURE_REFUND_EXPORT)
+        skipped = self._feature_skip_reason(const.FEATURE_REFUND_EXPORT)
         if skipped:
             return skipped
         # The same lock as the processor of the channel's refunds: the refund
@@ -131,15 +131,6 @@ class RetailBackend(models.Model):
         move.message_post(body=message)
         return message
 
-    def _export_skip_reason(self, feature):
-        """Why a job of `feature` has nothing to do here, or None."""
-        if self._channel_supports(feature):
-            return None
-        return _(
-            "Nothing to do: %s",
-            ChannelFeatureMissing(self, feature).args[0],
-        )
-
     # ------------------------------------------------------------------
     # Shipments
     # ------------------------------------------------------------------
@@ -149,7 +140,7 @@ class RetailBackend(models.Model):
         picking = self.env["stock.picking"].browse(picking_id).exists()
         if not picking or picking.state != "done":
             return _("Nothing to do: the transfer is not done.")
-        skipped = self._export_skip_reason(const.FEATURE_SHIPMENT_EXPORT)
+        skipped = self._feature_skip_reason(const.FEATURE_SHIPMENT_EXPORT)
         if skipped:
             return skipped
         replay = self._outbound_replay("_export_shipment_job", picking_id)
@@ -235,7 +226,7 @@ class RetailBackend(models.Model):
     def _export_stock_job(self):
         """Job: push the pending stock of this connection (batched)."""
         self.ensure_one()
-        skipped = self._export_skip_reason(const.FEATURE_STOCK_EXPORT)
+        skipped = self._feature_skip_reason(const.FEATURE_STOCK_EXPORT)
         if skipped:
             return skipped
         return StockExporter(

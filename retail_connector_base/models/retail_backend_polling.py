@@ -139,7 +139,7 @@ class RetailBackend(models.Model):
         """
         self.ensure_one()
         if not self._channel_supports(const.FEATURE_POLLING):
-            return self._export_skip_reason(const.FEATURE_POLLING)
+            return self._feature_skip_reason(const.FEATURE_POLLING)
         if stream not in self._poll_streams():
             return _("Nothing to do: this channel has no stream %s.", stream)
         started = fields.Datetime.now()

@@ -24,7 +24,7 @@ class PriceExporter(BindingExporter):
 
     def _skip_reason(self):
         if not self.backend._channel_supports(const.FEATURE_PRICE_EXPORT):
-            return self.backend._export_skip_reason(const.FEATURE_PRICE_EXPORT)
+            return self.backend._feature_skip_reason(const.FEATURE_PRICE_EXPORT)
         return None
 
     def _drop_reason(self):

@@ -11,7 +11,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import const as base_const
-from odoo.addons.retail_connector_base.tools import http_client
 from odoo.addons.retail_connector_base.utils import secret_field, secret_set_field
 
 from .. import const
@@ -154,11 +153,6 @@ class RetailBackend(models.Model):
             return super()._channel_default_status_mapping()
         return dict(const.DEFAULT_STATUS_MAPPING)
 
-    def _woocommerce_status_mapping(self):
-        """The connection's WooCommerce status -> canonical status table."""
-        self.ensure_one()
-        return self._status_mapping()
-
     # ------------------------------------------------------------------
     # The store's API
     # ------------------------------------------------------------------
@@ -197,13 +191,6 @@ class RetailBackend(models.Model):
                 raise UserError(
                     _("“%s” is not a WooCommerce connection.", backend.name)
                 )
-
-    def _woocommerce_call(self, method, *args, **kwargs):
-        """Run one UI action against the store; show its error as a message."""
-        try:
-            return method(*args, **kwargs)
-        except http_client.ChannelHttpError as exc:
-            raise UserError(_("The store answered: %s", exc)) from exc
 
     def _test_connection(self):
         self.ensure_one()

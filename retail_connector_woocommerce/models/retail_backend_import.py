@@ -45,7 +45,7 @@ class RetailBackend(models.Model):
         payload = self._woocommerce_payload(exchange)
         if event == "deleted":
             return self._woocommerce_map_deleted_order(payload)
-        order = mappers.order_to_canonical(payload, self._woocommerce_status_mapping())
+        order = mappers.order_to_canonical(payload, self._status_mapping())
         return [order, *self._woocommerce_new_refunds(order, payload)]
 
     def _woocommerce_sale_order(self, order_id):
@@ -80,7 +80,7 @@ class RetailBackend(models.Model):
             if sale.state != "cancel":
                 sale.with_context(disable_cancel_warning=True)._action_cancel()
             return None
-        order = mappers.order_to_canonical(data, self._woocommerce_status_mapping())
+        order = mappers.order_to_canonical(data, self._status_mapping())
         # The topic is authoritative, whatever the mapping says of "trash".
         return dataclasses.replace(order, status="cancelled")
 
@@ -142,7 +142,7 @@ class RetailBackend(models.Model):
         """Feed every order modified after `modified_after`; return (read, fed)."""
         self.ensure_one()
         client = self._woocommerce_client()
-        mapping = self._woocommerce_status_mapping()
+        mapping = self._status_mapping()
         read = fed = 0
         for payload in client.iter_orders(modified_after=modified_after):
             read += 1
