@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 
 class SaleOrder(models.Model):
@@ -37,6 +37,18 @@ class SaleOrder(models.Model):
         string="Channel Exchanges",
     )
     retail_exchange_count = fields.Integer(compute="_compute_retail_exchange_ids")
+    retail_commission = fields.Monetary(
+        string="Channel Commission",
+        compute="_compute_retail_commission",
+        store=True,
+        help="What the channel keeps of this order (tax excluded).",
+    )
+    retail_net_after_commission = fields.Monetary(
+        string="Net after Commission",
+        compute="_compute_retail_commission",
+        store=True,
+        help="Untaxed amount of the order less the channel's commission.",
+    )
 
     _sql_constraints = [
         (
@@ -59,6 +71,13 @@ class SaleOrder(models.Model):
                 exchanges = self.env["retail.exchange"]
             order.retail_exchange_ids = exchanges
             order.retail_exchange_count = len(exchanges)
+
+    @api.depends("order_line.retail_commission", "amount_untaxed")
+    def _compute_retail_commission(self):
+        for order in self:
+            commission = sum(order.order_line.mapped("retail_commission"))
+            order.retail_commission = commission
+            order.retail_net_after_commission = order.amount_untaxed - commission
 
     def _action_cancel(self):
         result = super()._action_cancel()
@@ -93,4 +112,10 @@ class SaleOrderLine(models.Model):
 
     retail_external_line_id = fields.Char(
         string="Channel Line ID", readonly=True, copy=False
+    )
+    retail_commission = fields.Monetary(
+        string="Channel Commission",
+        readonly=True,
+        copy=False,
+        help="What the channel keeps of this line (tax excluded), as it said.",
     )

@@ -223,6 +223,7 @@ class OrderProcessor:
                 "discount": percent,
                 "tax_id": [(6, 0, self.taxes.resolve(line.tax_rate, include).ids)],
                 "retail_external_line_id": line.external_id,
+                "retail_commission": float(line.commission or 0),
             }
         for index, shipping in enumerate(order.shipping):
             yield {

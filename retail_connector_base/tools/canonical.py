@@ -85,6 +85,9 @@ class OrderLine:
     discount: Decimal = Decimal(0)
     tax_rate: Decimal | None = None
     product_external_id: str = ""
+    # What the channel keeps of this line (a marketplace's commission), tax
+    # excluded; None when the channel charges none.
+    commission: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -446,6 +449,7 @@ def _order_line(value, path):
         product_external_id=_identifier(
             data.get("product_external_id"), f"{path}.product_external_id"
         ),
+        commission=_optional_decimal(data.get("commission"), f"{path}.commission"),
     )
 
 
