@@ -7,6 +7,7 @@ from . import retail_backend_outbound
 from . import retail_backend_polling
 from . import retail_backend_generic
 from . import retail_poll_stream
+from . import retail_call_slot
 from . import retail_location_mapping
 from . import retail_status_mapping
 from . import retail_webhook_subscription

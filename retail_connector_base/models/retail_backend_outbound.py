@@ -19,7 +19,7 @@ from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..tools import circuit_breaker, http_client, rate_limit
+from ..tools import call_schedule, circuit_breaker, http_client, rate_limit
 
 
 class RetailBackend(models.Model):
@@ -87,11 +87,13 @@ class RetailBackend(models.Model):
         not use up one of the job's retries. Otherwise a long outage would
         exhaust them, and what waited would not be sent after recovery.
         Failures with the circuit closed count as usual, so a call that keeps
-        failing on its own still ends as a failed job.
+        failing on its own still ends as a failed job. A call the channel's
+        published frequency does not allow yet was never sent: it waits its
+        turn without using up a retry either.
         """
-        outage = isinstance(error, http_client.CircuitOpenError) or (
-            self._circuit_open_now()
-        )
+        outage = isinstance(
+            error, http_client.CircuitOpenError | call_schedule.CallScheduled
+        ) or (self._circuit_open_now())
         return RetryableJobError(
             str(error), seconds=error.retry_after, ignore_retry=outage
         )
@@ -148,6 +150,27 @@ class RetailBackend(models.Model):
         return http_client.HttpClient(
             base_url, rate_limiter=limiter, breaker=_Breaker(), **kwargs
         )
+
+    def _call_schedule(self, operation, limits, *, max_wait=5.0):
+        """A ``before_attempt`` for HttpClient.request keeping `limits`.
+
+        `limits` pairs ``(calls, seconds)`` (the channel's published maximum
+        frequency of `operation`), kept across every worker and process by
+        ``retail.call.slot``. A turn within `max_wait` seconds is waited for
+        here; a later one raises CallScheduled, which postpones a job by the
+        wait without using up a retry (see _retry_later).
+        """
+        self.ensure_one()
+        backend = self
+
+        def before_attempt():
+            wait = backend.env["retail.call.slot"]._reserve(
+                backend, operation, limits, max_wait=max_wait
+            )
+            if wait > 0:
+                time.sleep(wait)
+
+        return before_attempt
 
     def _record_outbound(self, topic, payload, *, external_id="", record=None):
         """Create the outbound exchange that audits one call.
@@ -228,6 +251,9 @@ class RetailBackend(models.Model):
         )
         try:
             yield exchange
+        except call_schedule.CallScheduled:
+            # Not sent: the job waits for its turn and rolls this back.
+            raise
         except http_client.ChannelHttpError as exc:
             exchange._mark_failed(
                 "technical" if exc.retryable else "business", str(exc)

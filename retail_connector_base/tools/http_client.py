@@ -401,12 +401,16 @@ class HttpClient:
         headers=None,
         expected=(200, 201, 202, 204),
         idempotent=None,
+        before_attempt=None,
     ) -> HttpResult:
         """Send one call, retrying transient failures; return the answer.
 
         ``idempotent`` overrides the method's default when the caller knows
-        that resending is harmless (a stock batch POST, say). Raises
-        ChannelHttpError (CircuitOpenError when the breaker is open).
+        that resending is harmless (a stock batch POST, say).
+        ``before_attempt()`` runs before each attempt, resends included (a
+        channel's published call frequency, see tools/call_schedule.py); an
+        error it raises ends the call. Raises ChannelHttpError
+        (CircuitOpenError when the breaker is open).
         """
         method = method.upper()
         url = self._url(path_or_url)
@@ -427,6 +431,7 @@ class HttpClient:
                 url,
                 idempotent,
                 expected,
+                before_attempt,
                 params=params,
                 json=json,
                 data=data,
@@ -441,9 +446,11 @@ class HttpClient:
             self._notify(record)
         return result
 
-    def _send(self, record, method, url, idempotent, expected, **kwargs):
+    def _send(self, record, method, url, idempotent, expected, before, **kwargs):
         """The retry loop; fills ``record`` as it goes."""
         while True:
+            if before is not None:
+                before()
             record.attempts += 1
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()

@@ -462,6 +462,31 @@ def test_rate_limiter_is_consulted_before_every_attempt(channel, make_client):
     assert len(channel.received) == 3
 
 
+def test_before_attempt_runs_before_every_attempt(channel, make_client):
+    channel.script("/wp-json/wc/v3/orders", Reply(503, "x", {"Retry-After": "0"}))
+    turns = []
+
+    make_client().get("orders", before_attempt=lambda: turns.append(len(turns)))
+
+    assert turns == [0, 1]
+    assert len(channel.received) == 2
+
+
+def test_an_error_before_an_attempt_sends_nothing(channel, make_client):
+    channel.script("/wp-json/wc/v3/orders", Reply(503, "x", {"Retry-After": "0"}))
+    turns = []
+
+    def second_turn_later():
+        turns.append(1)
+        if len(turns) == 2:
+            raise ChannelHttpError("not yet", retryable=True, retry_after=60)
+
+    with pytest.raises(ChannelHttpError, match="not yet"):
+        make_client().get("orders", before_attempt=second_turn_later)
+
+    assert len(channel.received) == 1
+
+
 def test_breaker_opens_after_consecutive_failures(channel, make_client):
     now = [1000.0]
     breaker = InMemoryBreaker(threshold=2, cooldown=30, clock=lambda: now[0])
