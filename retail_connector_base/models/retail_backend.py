@@ -184,6 +184,12 @@ class RetailBackend(models.Model):
     )
 
     # Polling and housekeeping -------------------------------------------
+    poll_interval = fields.Integer(
+        string="Polling Interval (min)",
+        default=15,
+        help="Each stream of the connection is polled at most this often (the "
+        "channel's own limits permitting).",
+    )
     reread_window = fields.Integer(
         string="Re-read Window (min)",
         default=60,

@@ -17,7 +17,10 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from .. import const
+from ..services.errors import PollContinues
 from ..tools import canonical, inbound
+
+_RESUME_FIELDS = ("resume_cursor", "resume_since", "resume_started_at", "resume_source")
 
 
 class RetailBackend(models.Model):
@@ -65,7 +68,9 @@ class RetailBackend(models.Model):
         "reconciliation" (the cron) or "import" (a person's import); hand each
         record read to ``_poll_feed_order`` (or ``_webhook_store`` for other
         resources). Return a summary; raise ChannelHttpError on failure (the
-        job retries and the checkpoint stays).
+        job retries and the checkpoint stays). A channel that may read the
+        next page only later raises ``PollContinues(cursor, wait)``: the run
+        resumes in another job, where ``_poll_cursor()`` gives the cursor.
         """
         self.ensure_one()
         raise self._channel_unsupported(const.FEATURE_POLLING)
@@ -80,6 +85,10 @@ class RetailBackend(models.Model):
             .sudo()
             .search([("backend_id", "=", self.id), ("stream", "=", stream)], limit=1)
         )
+
+    def _poll_cursor(self):
+        """Inside ``_poll``: where a paused run resumes (None: from `since`)."""
+        return self.env.context.get("retail_poll_cursor")
 
     def _poll_checkpoint(self, stream):
         """The committed checkpoint of `stream`, or False before the first run."""
@@ -106,17 +115,30 @@ class RetailBackend(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_poll(self, stream=None):
-        """Queue one poll job per active connection and stream.
+        """Queue one poll job per active connection and stream that is due.
 
-        One cron may poll every stream; a channel whose streams need their
-        own rhythm adds a cron calling ``_cron_poll("<stream>")``.
+        A stream is due when its last run is older than the connection's
+        polling interval. One cron may poll every stream; a channel whose
+        streams need their own rhythm adds a cron calling
+        ``_cron_poll("<stream>")``.
         """
+        now = fields.Datetime.now()
         for backend in self.search([("state", "=", "active")]):
             if not backend._channel_supports(const.FEATURE_POLLING):
                 continue
             streams = backend._poll_streams()
+            last_runs = {
+                record.stream: record.last_run_at
+                for record in backend.poll_stream_ids
+            }
+            # A little slack, so that a cron running every minute is not a
+            # few seconds too early for a run it queued a minute ago.
+            interval = timedelta(minutes=max(0, backend.poll_interval), seconds=-5)
             for code in [stream] if stream else list(streams):
                 if code not in streams:
+                    continue
+                last_run = last_runs.get(code)
+                if last_run and last_run + interval > now:
                     continue
                 backend.with_delay(
                     channel=const.JOB_CHANNEL_BATCH,
@@ -143,21 +165,69 @@ class RetailBackend(models.Model):
         if stream not in self._poll_streams():
             return _("Nothing to do: this channel has no stream %s.", stream)
         started = fields.Datetime.now()
-        checkpoint = self._poll_checkpoint(stream)
-        if since is None:
+        record = self._poll_stream_record(stream)
+        checkpoint = record.checkpoint or False
+        poller = self
+        if record.resume_cursor and (since is None or source == "resume"):
+            # A paused run goes on where it stopped, as the run it was.
+            since, started = record.resume_since, record.resume_started_at
+            source = record.resume_source or "reconciliation"
+            poller = self.with_context(
+                retail_poll_cursor=json.loads(record.resume_cursor)
+            )
+        elif since is None:
             since = (checkpoint or started) - timedelta(
                 minutes=max(0, self.reread_window)
             )
         elif isinstance(since, str):
             since = fields.Datetime.to_datetime(since)
-        summary = self._channel_call(self._poll, stream, since, source)
-        if source == "reconciliation":
+        if source == "resume":
+            return _("Nothing to do: the run was already finished.")
+        try:
+            summary = self._channel_call(poller._poll, stream, since, source)
+        except PollContinues as paused:
+            return self._poll_pause(stream, paused, since, started, source)
+        if record.resume_cursor:
+            record.sudo().write(dict.fromkeys(_RESUME_FIELDS, False))
+        if source == "reconciliation" or not checkpoint:
             # The run's start, not its end: what changed while paging is
             # re-read by the next run.
             self._poll_set_checkpoint(stream, started, summary)
-        elif not checkpoint:
-            self._poll_set_checkpoint(stream, started, summary)
         return summary
+
+    def _poll_pause(self, stream, paused, since, started, source):
+        """Keep where a paused run stands and queue the job that resumes it."""
+        values = {
+            "resume_cursor": json.dumps(paused.cursor),
+            "resume_since": since,
+            "resume_started_at": started,
+            "resume_source": source,
+            "last_run_at": fields.Datetime.now(),
+            "last_result": paused.summary or str(paused),
+        }
+        record = self._poll_stream_record(stream)
+        if record:
+            record.write(values)
+        else:
+            self.env["retail.poll.stream"].sudo().create(
+                {"backend_id": self.id, "stream": stream, **values}
+            )
+        label = self._poll_streams().get(stream, stream)
+        self.with_delay(
+            channel=const.JOB_CHANNEL_BATCH,
+            identity_key=f"retail-poll-{self.id}-{stream}",
+            eta=max(1, int(paused.wait + 0.999)),
+            description=_(
+                "Poll %(stream)s of %(backend)s (continued)",
+                stream=label,
+                backend=self.name,
+            ),
+        )._poll_job(stream, None, "resume")
+        return _(
+            "%(summary)s; continues in %(wait)s s",
+            summary=str(paused),
+            wait=max(1, int(paused.wait + 0.999)),
+        )
 
     # ------------------------------------------------------------------
     # Feeding what was polled through the exchange path

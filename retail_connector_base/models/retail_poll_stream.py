@@ -25,6 +25,13 @@ class RetailPollStream(models.Model):
     )
     last_run_at = fields.Datetime(string="Last Run", readonly=True)
     last_result = fields.Char(readonly=True)
+    # A run that stopped after a page (see PollContinues) and resumes later.
+    resume_cursor = fields.Text(
+        readonly=True, help="Where the paused run goes on from (JSON)."
+    )
+    resume_since = fields.Datetime(readonly=True)
+    resume_started_at = fields.Datetime(readonly=True)
+    resume_source = fields.Char(readonly=True)
 
     _sql_constraints = [
         (

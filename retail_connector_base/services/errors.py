@@ -45,3 +45,19 @@ class WebhookRejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class PollContinues(Exception):
+    """A poll run stops after a page and goes on later from ``cursor``.
+
+    Raised by a channel's ``_poll`` when the channel allows the next page only
+    later (a published call frequency): what the run fed so far is kept, the
+    cursor (JSON-serialisable) is stored on the stream, and a job resumes the
+    run after ``wait`` seconds; the checkpoint moves when the run ends.
+    """
+
+    def __init__(self, cursor, wait, summary=""):
+        super().__init__(summary or f"continues in {wait:.0f} s")
+        self.cursor = cursor
+        self.wait = wait
+        self.summary = summary

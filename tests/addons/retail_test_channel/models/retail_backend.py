@@ -11,8 +11,12 @@ import json
 from odoo import _, fields, models
 
 from odoo.addons.retail_connector_base import const
-from odoo.addons.retail_connector_base.services.errors import WebhookRejected
+from odoo.addons.retail_connector_base.services.errors import (
+    PollContinues,
+    WebhookRejected,
+)
 from odoo.addons.retail_connector_base.tools import canonical, inbound
+from odoo.addons.retail_connector_base.tools.call_schedule import CallScheduled
 
 CHANNEL = "echo"
 TOKEN_HEADER = "X-Echo-Token"
@@ -26,6 +30,10 @@ class RetailBackend(models.Model):
         ondelete={CHANNEL: "cascade"},
     )
     echo_url = fields.Char()
+    # Paging of the polled streams, and the channel's published frequency of
+    # a page read (calls per hour; 0: none).
+    echo_page_size = fields.Integer(default=50)
+    echo_pages_per_hour = fields.Integer()
 
     def _channel_features(self):
         if self.channel != CHANNEL:
@@ -102,28 +110,45 @@ class RetailBackend(models.Model):
         if self.channel != CHANNEL:
             return super()._poll(stream, since, source)
         client = self._http_client(self.echo_url)
-        answer = client.get(f"/{stream}", params={"since": since.isoformat()}).json()
+        limits = ((self.echo_pages_per_hour, 3600),)
+        offset = (self._poll_cursor() or {}).get("offset", 0)
         fed = 0
-        for record in answer:
-            if stream == "orders":
-                fed += self._poll_feed_order(
-                    record,
-                    external_id=record["external_id"],
-                    modified=canonical.parse_datetime(
-                        record["updated_at"], "updated_at"
-                    ),
-                    source=source,
-                    to_canonical=canonical.order_from_dict,
-                )
-            else:
-                event = inbound.InboundEvent(
-                    topic="note.created",
-                    dedup_key=f"note:{record['id']}",
-                    external_id=str(record["id"]),
-                )
-                raw = json.dumps(record).encode()
-                fed += self._webhook_store(event, {}, raw) == "accepted"
-        return _("%(stream)s: %(fed)s fed", stream=stream, fed=fed)
+        while True:
+            before = None
+            if self.echo_pages_per_hour:
+                before = self._call_schedule(f"GET /{stream}", limits, max_wait=0)
+            params = {"since": since.isoformat(), "offset": offset}
+            params["limit"] = self.echo_page_size
+            try:
+                page = client.get(
+                    f"/{stream}", params=params, before_attempt=before
+                ).json()
+            except CallScheduled as wait:
+                raise PollContinues(
+                    {"offset": offset}, wait.wait, _("%s fed so far", fed)
+                ) from wait
+            for record in page:
+                fed += self._poll_feed_record(stream, record, source)
+            offset += len(page)
+            if len(page) < self.echo_page_size:
+                return _("%(stream)s: %(fed)s fed", stream=stream, fed=fed)
+
+    def _poll_feed_record(self, stream, record, source):
+        if stream == "orders":
+            return self._poll_feed_order(
+                record,
+                external_id=record["external_id"],
+                modified=canonical.parse_datetime(record["updated_at"], "updated_at"),
+                source=source,
+                to_canonical=canonical.order_from_dict,
+            )
+        event = inbound.InboundEvent(
+            topic="note.created",
+            dedup_key=f"note:{record['id']}",
+            external_id=str(record["id"]),
+        )
+        raw = json.dumps(record).encode()
+        return self._webhook_store(event, {}, raw) == "accepted"
 
     # Outbound ---------------------------------------------------------
     def _export_stock(self, items, location=None):

@@ -9,7 +9,7 @@ import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from odoo import fields
 from odoo.tests import tagged
@@ -51,8 +51,13 @@ class EchoServer:
                 self.wfile.write(data)
 
             def do_GET(self):
-                path = urlsplit(self.path).path.strip("/")
-                self._answer(200, server.streams.get(path, []))
+                url = urlsplit(self.path)
+                query = parse_qs(url.query)
+                records = server.streams.get(url.path.strip("/"), [])
+                offset = int(query.get("offset", ["0"])[0])
+                limit = int(query.get("limit", [str(len(records))])[0])
+                server.received.append((url.path.strip("/"), dict(query)))
+                self._answer(200, records[offset : offset + limit])
 
             def do_POST(self):
                 path = urlsplit(self.path).path.strip("/")
@@ -79,6 +84,10 @@ class TestChannelContract(RetailCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Call schedules and the circuit breaker write in cursors of their
+        # own: in test mode those share the test's transaction.
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
         cls.server = EchoServer()
         cls.addClassCleanup(cls.server.close)
         cls.echo = cls.backend.copy(
@@ -211,6 +220,52 @@ class TestChannelContract(RetailCase):
         self.assertEqual(
             set(self.echo.poll_stream_ids.mapped("stream")), {"orders", "notes"}
         )
+
+    def test_a_poll_the_channel_paces_goes_on_in_another_job(self):
+        self.echo.write({"echo_page_size": 2, "echo_pages_per_hour": 1})
+        notes = self.server.streams["notes"]
+        notes.extend({"id": n, "text": f"note {n}"} for n in range(1, 6))
+        before = fields.Datetime.now() - timedelta(hours=1)
+        self.echo._poll_set_checkpoint("notes", before)
+
+        with trap_jobs() as trap:
+            summary = self.echo._poll_job("notes")
+            (resume,) = [
+                job for job in trap.enqueued_jobs if job.method_name == "_poll_job"
+            ]
+        # One page read; the next one is an hour away: a job resumes then.
+        self.assertIn("continues in", summary)
+        self.assertEqual(resume.args, ("notes", None, "resume"))
+        self.assertGreater(resume.eta, fields.Datetime.now() + timedelta(minutes=59))
+        self.assertEqual(len(self.echo_exchanges(topic="note.created")), 2)
+        self.assertEqual(self.echo._poll_checkpoint("notes"), before)
+        stream = self.echo._poll_stream_record("notes")
+        self.assertEqual(json.loads(stream.resume_cursor), {"offset": 2})
+
+        # The hour passed: the resumed run reads on from its cursor.
+        self.echo.write({"echo_pages_per_hour": 0})
+        with trap_jobs():
+            summary = self.echo._poll_job("notes", None, "resume")
+        self.assertIn("3 fed", summary)
+        self.assertEqual(len(self.echo_exchanges(topic="note.created")), 5)
+        self.assertFalse(stream.resume_cursor)
+        self.assertGreater(self.echo._poll_checkpoint("notes"), before)
+        offsets = [q["offset"] for path, q in self.server.received if path == "notes"]
+        self.assertEqual(offsets, [["0"], ["2"], ["4"]])
+
+        # A resume job finding the run finished does nothing.
+        with trap_jobs():
+            self.assertIn("Nothing to do", self.echo._poll_job("notes", None, "resume"))
+
+    def test_a_connection_polls_a_stream_when_its_interval_has_passed(self):
+        self.echo.poll_interval = 10
+        self.echo._poll_set_checkpoint("orders", fields.Datetime.now())
+        with trap_jobs() as trap:
+            self.env["retail.backend"]._cron_poll()
+            streams = [
+                j.args[0] for j in trap.enqueued_jobs if j.recordset == self.echo
+            ]
+        self.assertEqual(streams, ["notes"])
 
     # ------------------------------------------------------------------
     # Outbound
