@@ -29,9 +29,7 @@ def shipping_order():
 
 def test_default_targets_match_the_connection_default():
     assert mappers.DEFAULT_STATUS_TARGETS == const.DEFAULT_STATUS_MAPPING
-    assert set(mappers.DEFAULT_STATUS_TARGETS.values()) <= set(
-        canonical.ORDER_STATUSES
-    )
+    assert set(mappers.DEFAULT_STATUS_TARGETS.values()) <= set(canonical.ORDER_STATUSES)
 
 
 @pytest.mark.parametrize(
@@ -129,7 +127,11 @@ def test_addresses_and_customer(shipping_order):
     assert billing.name == "Ada Lovelace"
     assert billing.company == "Analytical Engines Inc"
     assert (billing.street, billing.street2) == ("12 Main St", "Suite 4")
-    assert (billing.zip, billing.city, billing.state_code) == ("10001", "New York", "NY")
+    assert (billing.zip, billing.city, billing.state_code) == (
+        "10001",
+        "New York",
+        "NY",
+    )
     assert billing.country_code == "US"  # Mirakl's alpha-3 USA
     shipping = order.shipping_address
     assert shipping.name == "Charles Babbage"
