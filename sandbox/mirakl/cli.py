@@ -20,8 +20,10 @@ from .server import serve_marketplace
 
 EPILOG = """\
 examples:
-  # one shop, 4 new orders a minute, customers debited 10 s after acceptance
-  python -m sandbox mirakl --port 8082 --orders-per-minute 4 --debit-delay 10
+  # one shop, 4 new orders a minute, customers debited 10 s after acceptance,
+  # shipped orders received after a minute, paid out every 5 minutes
+  python -m sandbox mirakl --port 8082 --orders-per-minute 4 --debit-delay 10 \\
+      --receive-delay 60 --billing-cycle 300
 
   # limits 100 times faster (OR11: once every 0.6 s), with Retry-After
   python -m sandbox mirakl --limit-scale 0.01 --limit-retry-after
@@ -70,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     timing.add_argument("--close-delay", type=_optional_delay, default=None)
     timing.add_argument("--refund-delay", type=_optional_delay, default=0.5)
     timing.add_argument("--import-delay", type=float, default=0.1)
+    timing.add_argument(
+        "--billing-cycle",
+        type=_optional_delay,
+        default=None,
+        help="close every shop's billing cycle this often",
+    )
     limits = parser.add_argument_group("limits")
     limits.add_argument(
         "--limit-scale",
@@ -119,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             close_delay=args.close_delay,
             refund_delay=args.refund_delay,
             import_delay=args.import_delay,
+            billing_cycle=args.billing_cycle,
             limits=not args.no_limits,
             limit_scale=args.limit_scale,
             limit_retry_after=args.limit_retry_after,

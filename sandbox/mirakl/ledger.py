@@ -9,8 +9,9 @@ is RECEIVED. A paid refund writes the REFUND_* mirror lines (with
 ``entities.cancelation.id`` instead; they are PAYABLE at once when the
 order's amounts already are. Closing a billing cycle writes the cycle's
 SUBSCRIPTION_FEE / SUBSCRIPTION_VAT, groups every PAYABLE line in one
-AUTO_INVOICE document, marks them PAID with its id, number and payment
-voucher, and writes the PAYMENT line (minus their sum). ``balance`` is the
+AUTO_INVOICE document (IV01 ``id``; its number is ``invoice_id``), marks
+them PAID with that id, number and payment voucher, and writes the PAYMENT
+line (minus their sum). ``balance`` is the
 running sum of the shop's lines in the order they were written; zero-amount
 lines are not written.
 """
@@ -108,11 +109,13 @@ class Ledger:
                         order, line, order_tax=self._tax_entity(line, code)
                     )
                     self._write(shop, f"{kind}_TAX", tax, "PENDING", entities)
+            fee = {"code": "COMMISSION"}
             for kind, amount in (
                 ("COMMISSION_FEE", amounts["commission_fee"]),
                 ("COMMISSION_VAT", amounts["commission_vat"]),
             ):
-                self._write(shop, kind, -amount, "PENDING", self._entities(order, line))
+                entities = self._entities(order, line, fee=fee)
+                self._write(shop, kind, -amount, "PENDING", entities)
 
     def _payable_state(self, order) -> str:
         return "PAYABLE" if order.get("received_at") else "PENDING"
@@ -143,7 +146,8 @@ class Ledger:
             ("REFUND_COMMISSION_FEE", refund["commission_amount"]),
             ("REFUND_COMMISSION_VAT", refund["commission_vat"]),
         ):
-            self._write(shop, kind, amount, state, self._entities(order, line, **link))
+            entities = self._entities(order, line, fee={"code": "COMMISSION"}, **link)
+            self._write(shop, kind, amount, state, entities)
 
     def record_cancelation(self, order, line, cancelation) -> None:
         self.record_refund(order, line, cancelation, entity="cancelation")
@@ -202,8 +206,7 @@ class Ledger:
             previous = shop.invoices[-1]["end_time"] if shop.invoices else None
             invoice = {
                 "id": number,
-                "invoice_id": number,
-                "document_number": document["number"],
+                "invoice_id": document["number"],
                 "type": "AUTO_INVOICE",
                 "shop_id": shop.id,
                 "issue_date": iso(now),

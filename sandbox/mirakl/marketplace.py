@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import logging
 import random
 import time
 import uuid
@@ -33,6 +34,8 @@ from .limits import Limits
 from .orders import Orders
 from .refunds import Refunds
 from .stock import StockImports
+
+_logger = logging.getLogger(__name__)
 
 _SHOP_OPTIONS = (
     "name",
@@ -90,8 +93,10 @@ class MiraklMarketplace(Orders, Refunds, StockImports, Ledger, OrderFlow, Sandbo
 
     ``debit_delay``, ``receive_delay``, ``close_delay``, ``refund_delay`` and
     ``import_delay`` are seconds on the marketplace clock (``None``: only an
-    explicit call moves the order / refund on). ``limit_scale`` multiplies
-    the rate-limit windows, ``limits=False`` turns them off,
+    explicit call moves the order / refund on); every ``billing_cycle``
+    seconds each shop's cycle is closed (``None``: `close_billing_cycle`).
+    ``limit_scale`` multiplies the rate-limit windows, ``limits=False``
+    turns them off,
     ``limit_retry_after`` adds ``Retry-After`` to their 429s.
     ``null_country_rate`` is the share of addresses without
     ``country_iso_code``; ``email_customer_ids`` the share of customers whose
@@ -112,6 +117,7 @@ class MiraklMarketplace(Orders, Refunds, StockImports, Ledger, OrderFlow, Sandbo
         close_delay: float | None = None,
         refund_delay: float | None = 0.5,
         import_delay: float = 0.1,
+        billing_cycle: float | None = None,
         limits: bool = True,
         limit_scale: float = 1.0,
         limit_retry_after: bool = False,
@@ -140,6 +146,13 @@ class MiraklMarketplace(Orders, Refunds, StockImports, Ledger, OrderFlow, Sandbo
         self.shops: dict[int, Shop] = {}
         self.keys: dict[str, list[int]] = {}
         self.orders: dict[str, dict] = {}
+        # What the timers look at: orders with a step due, refunds waiting,
+        # imports not done.
+        self._orders_due: set[str] = set()
+        self._refunds_due: list[tuple] = []
+        self._imports_open: list[tuple] = []
+        self.billing_cycle = billing_cycle
+        self._next_cycle = None if billing_cycle is None else self.now() + billing_cycle
         self._commercial_ids = itertools.count(self.random.randint(10000, 90000) * 100)
         self._refund_ids = itertools.count(5001)
         self._cancelation_ids = itertools.count(7001)
@@ -169,6 +182,10 @@ class MiraklMarketplace(Orders, Refunds, StockImports, Ledger, OrderFlow, Sandbo
             self._tick_orders(now)
             self._tick_refunds(now)
             self._tick_imports(now)
+            if self._next_cycle is not None and now >= self._next_cycle:
+                self._next_cycle = now + self.billing_cycle
+                for shop_id in list(self.shops):
+                    self.close_billing_cycle(shop_id)
 
     def new_uuid(self) -> str:
         return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
@@ -296,7 +313,10 @@ class MiraklMarketplace(Orders, Refunds, StockImports, Ledger, OrderFlow, Sandbo
 
     def _ticker(self) -> None:
         while not self.stopping.wait(0.05):
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # one bad transition must not stop the clock
+                _logger.exception("mirakl: a timed transition failed")
 
     def state(self) -> dict:
         """Counts, shops and call times for ``GET /_sandbox/state``."""

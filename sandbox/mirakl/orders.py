@@ -265,7 +265,7 @@ class Orders:
             else:
                 order["state"] = "WAITING_DEBIT_PAYMENT"
                 if self.debit_delay is not None:
-                    order["due"]["debit"] = self.now() + self.debit_delay
+                    self._schedule(order, "debit", self.debit_delay)
             self._touch(order)
             return order
 
@@ -334,7 +334,7 @@ class Orders:
             order["shipped_at"] = self.now()
             self._set_state(order, "SHIPPED", lines_from=("SHIPPING",))
             if self.receive_delay is not None:
-                order["due"]["receive"] = self.now() + self.receive_delay
+                self._schedule(order, "receive", self.receive_delay)
             return order
 
     def receive(self, order_id: str) -> dict:
@@ -347,7 +347,7 @@ class Orders:
             self._set_state(order, "RECEIVED", lines_from=("SHIPPED", "TO_COLLECT"))
             self.make_payable(order)
             if self.close_delay is not None:
-                order["due"]["close"] = self.now() + self.close_delay
+                self._schedule(order, "close", self.close_delay)
             return order
 
     def close(self, order_id: str) -> dict:
@@ -453,9 +453,17 @@ class Orders:
 
     # -- timers -------------------------------------------------------------
 
+    def _schedule(self, order: dict, step: str, delay: float) -> None:
+        order["due"][step] = self.now() + delay
+        self._orders_due.add(order["order_id"])
+
     def _tick_orders(self, now: float) -> None:
-        for order in list(self.orders.values()):
+        for order_id in sorted(self._orders_due):
+            order = self.orders[order_id]
             due = order["due"]
+            if not due:
+                self._orders_due.discard(order_id)
+                continue
             if "debit" in due and due["debit"] <= now:
                 self.debit(order["order_id"])
             if "receive" in due and due["receive"] <= now:

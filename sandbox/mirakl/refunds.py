@@ -142,6 +142,7 @@ class Refunds:
         }
         if self.refund_delay is not None:
             refund["due"] = now + self.refund_delay
+            self._refunds_due.append((order, line, refund))
         line["refunds"].append(refund)
         self._touch(order, line)
         return {
@@ -212,8 +213,12 @@ class Refunds:
         self.record_refund(order, line, refund)
 
     def _tick_refunds(self, now: float) -> None:
-        for order in self.orders.values():
-            for line in order["lines"]:
-                for refund in line["refunds"]:
-                    if refund.get("due") is not None and refund["due"] <= now:
-                        self._pay_refund(order, line, refund)
+        waiting = []
+        for order, line, refund in self._refunds_due:
+            if refund["state"] == "REFUNDED":
+                continue
+            if refund["due"] <= now:
+                self._pay_refund(order, line, refund)
+            else:
+                waiting.append((order, line, refund))
+        self._refunds_due = waiting

@@ -51,21 +51,25 @@ class StockImports:
                 "reason_status": None,
             }
             shop.imports[record["import_id"]] = record
+            self._imports_open.append((shop, record))
             return record
 
     def _tick_imports(self, now: float) -> None:
-        for shop in self.shops.values():
-            for record in shop.imports.values():
-                if record["status"] == "WAITING" and (
-                    now >= record["created"] + self.import_delay
-                ):
-                    record["status"] = "RUNNING"
-                    record["updated"] = now
-                if record["status"] == "RUNNING" and (
-                    now >= record["created"] + 2 * self.import_delay
-                ):
-                    self._run_import(shop, record)
-                    record["updated"] = now
+        still_open = []
+        for shop, record in self._imports_open:
+            if record["status"] == "WAITING" and (
+                now >= record["created"] + self.import_delay
+            ):
+                record["status"] = "RUNNING"
+                record["updated"] = now
+            if record["status"] == "RUNNING" and (
+                now >= record["created"] + 2 * self.import_delay
+            ):
+                self._run_import(shop, record)
+                record["updated"] = now
+            if record["status"] in ("WAITING", "RUNNING"):
+                still_open.append((shop, record))
+        self._imports_open = still_open
 
     def _run_import(self, shop, record: dict) -> None:
         try:

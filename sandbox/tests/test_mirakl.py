@@ -1,5 +1,8 @@
 """The Mirakl marketplace sandbox, over real loopback HTTP."""
 
+import json
+import subprocess
+import sys
 import time
 import urllib.parse
 import uuid
@@ -452,6 +455,7 @@ def test_transaction_logs_and_billing_cycle(market):
     payout = sum(t["amount"] for t in paid if t["type"] != "PAYMENT")
     assert paid[-1]["amount"] == pytest.approx(-payout)
     assert {t["accounting_document_id"] for t in paid} == {str(invoice["id"])}
+    assert {t["accounting_document_number"] for t in paid} == {invoice["invoice_id"]}
     assert all(
         t["payment_voucher_number"] == invoice["payment"]["reference"] for t in paid
     )
@@ -497,3 +501,37 @@ def test_limits_with_a_scaled_clock():
         assert [api(server, "GET", "/orders")[0] for _ in range(3)] == [200] * 3
     finally:
         server.shutdown()
+
+
+def test_injected_faults_answer_like_mirakl(market):
+    status, _ = request_json(
+        "POST", f"{market.url}/_sandbox/faults", {"error_rate": 1.0}
+    )
+    assert status == 200
+    assert api(market, "GET", "/account") == (
+        503,
+        {"status": 503, "message": "Service unavailable"},
+    )
+    request_json("POST", f"{market.url}/_sandbox/faults", {"error_rate": 0.0})
+    assert api(market, "GET", "/account")[0] == 200
+
+
+def test_command_line_serves_a_marketplace():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "mirakl", "--port", "0", "--no-limits"]
+        + ["--skus", "A,B", "--shops", "2", "--duration", "20"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = json.loads(process.stdout.readline())
+        assert ready["event"] == "ready" and ready["shop_ids"] == [2001, 2002]
+        headers = {"Authorization": ready["api_key"]}
+        status, account = request_json(
+            "GET", f"{ready['api_url']}/account?shop_id=2002", headers=headers
+        )
+        assert status == 200 and account["shop_id"] == 2002
+        assert account["offers_count"] == 2
+    finally:
+        process.terminate()
+        process.wait(10)
