@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.core import get_global
+
 from odoo.addons.retail_connector_base.tools import canonical
 
 from . import api
@@ -106,16 +108,12 @@ def _tax_sum(item: dict, key: str, field: str, path: str) -> Decimal | None:
 
 
 def _country_code(value) -> str:
-    """ISO 3166-1 alpha-2 code; Mirakl may send alpha-3 (``FRA``)."""
+    """ISO 3166-1 alpha-2 code (Odoo's); Mirakl may send alpha-3 (``FRA``)."""
     code = _text(value).upper()
     if len(code) == 3 and code.isalpha():
-        try:
-            from babel.core import get_global
-
-            replacement = get_global("territory_aliases").get(code) or []
-        except ImportError:  # pragma: no cover - babel ships with Odoo
-            replacement = []
-        if replacement and len(replacement[0]) == 2:
+        # CLDR's territory aliases map every alpha-3 code to its alpha-2 one.
+        replacement = get_global("territory_aliases").get(code) or [code]
+        if len(replacement[0]) == 2:
             return replacement[0]
     return code
 

@@ -354,3 +354,13 @@ def test_is_waiting_acceptance(shipping_order):
     assert mappers.is_waiting_acceptance(load("order_waiting_acceptance.json"))
     assert not mappers.is_waiting_acceptance(shipping_order)
     assert not mappers.is_waiting_acceptance(None)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("DEU", "DE"), ("fra", "FR"), ("BE", "BE"), ("XYZ", "XYZ"), (None, "")],
+)
+def test_country_codes_become_alpha_2(shipping_order, code, expected):
+    shipping_order["customer"]["shipping_address"]["country_iso_code"] = code
+    order = mappers.order_to_canonical(shipping_order)
+    assert order.shipping_address.country_code == expected
