@@ -28,6 +28,13 @@ class AccountMove(models.Model):
         help="Id of the refund on the channel: set once the credit note was "
         "refunded there, or when it was created from the channel's refund.",
     )
+    retail_more_refund_ids = fields.Char(
+        string="More Channel Refund IDs",
+        readonly=True,
+        copy=False,
+        help="When the channel made several refunds of this credit note (one per "
+        "line, say): the ids after the first, separated by spaces.",
+    )
     retail_refund_exportable = fields.Boolean(
         compute="_compute_retail_refund_exportable"
     )
@@ -48,6 +55,35 @@ class AccountMove(models.Model):
                 and not move.retail_external_refund_id
                 and move._retail_channel_order()
             )
+
+    def _retail_covering_refunds(self, backend, external_ids):
+        """``{channel refund id: credit note}`` for the ids of `external_ids`
+        that credit notes of `backend` already stand for."""
+        external_ids = [str(ref) for ref in external_ids if ref]
+        if not external_ids:
+            return {}
+        domain = [("retail_external_refund_id", "in", external_ids)]
+        for ref in external_ids:
+            domain = ["|", *domain, ("retail_more_refund_ids", "like", f" {ref} ")]
+        moves = self.sudo().search([("retail_backend_id", "=", backend.id), *domain])
+        covering = {}
+        for move in moves:
+            refs = [move.retail_external_refund_id]
+            refs += (move.retail_more_refund_ids or "").split()
+            covering.update(dict.fromkeys(set(refs) & set(external_ids), move))
+        return covering
+
+    def _retail_set_channel_refunds(self, backend, external_ids):
+        """Store the channel refund id(s) this credit note stands for."""
+        self.ensure_one()
+        first, *more = [str(ref) for ref in external_ids]
+        self.write(
+            {
+                "retail_backend_id": backend.id,
+                "retail_external_refund_id": first,
+                "retail_more_refund_ids": f" {' '.join(more)} " if more else False,
+            }
+        )
 
     def _retail_channel_order(self):
         """The channel sale order this credit note refunds (or an empty one)."""

@@ -120,9 +120,9 @@ class RetailBackend(models.Model):
             return refused
         if not external_id:
             return _("Nothing to send for this channel.")
-        move.write(
-            {"retail_backend_id": self.id, "retail_external_refund_id": external_id}
-        )
+        refs = [external_id] if isinstance(external_id, str) else list(external_id)
+        move._retail_set_channel_refunds(self, refs)
+        external_id = ", ".join(refs)
         message = _(
             "Refunded on %(backend)s (refund %(refund)s).",
             backend=self.name,

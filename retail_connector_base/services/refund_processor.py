@@ -27,31 +27,18 @@ class RefundProcessor:
     def known(self, refunds):
         """The external ids of ``refunds`` that are credit notes already."""
         return set(
-            self.Move.search(
-                [
-                    ("retail_backend_id", "=", self.backend.id),
-                    (
-                        "retail_external_refund_id",
-                        "in",
-                        [refund.external_id for refund in refunds],
-                    ),
-                ]
-            ).mapped("retail_external_refund_id")
+            self.Move._retail_covering_refunds(
+                self.backend, [refund.external_id for refund in refunds]
+            )
         )
 
     def apply(self, refund, exchange=None):
         """Apply `refund`; return its credit note."""
         backend = self.backend
         lock_or_retry(self.env, backend.id, "refund", refund.order_external_id)
-        existing = self.Move.search(
-            [
-                ("retail_backend_id", "=", backend.id),
-                ("retail_external_refund_id", "=", refund.external_id),
-            ],
-            limit=1,
-        )
+        existing = self.Move._retail_covering_refunds(backend, [refund.external_id])
         if existing:
-            return existing
+            return existing[refund.external_id]
         sale = (
             self.env["sale.order"]
             .sudo()
