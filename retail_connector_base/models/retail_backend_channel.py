@@ -370,6 +370,36 @@ class RetailBackend(models.Model):
         self.ensure_one()
         raise self._channel_unsupported(const.FEATURE_STOCK_EXPORT)
 
+    def _export_stock_batch_size(self):
+        """Items per ``_export_stock`` call; None: every pending one at once.
+
+        A channel whose stock goes in one file import (and that may be called
+        only so often) returns None.
+        """
+        self.ensure_one()
+        return const.STOCK_EXPORT_BATCH_SIZE
+
+    def _export_stock_locations(self, located):
+        """Send the quantities of several locations (hook, optional).
+
+        `located` maps each ``retail.location.mapping`` to its list of
+        (binding, quantity). The default calls ``_export_stock`` once per
+        location; a channel taking every location in one call (a file with a
+        warehouse column) overrides it. Returns ``{binding id: error}``, an
+        error naming its location.
+        """
+        self.ensure_one()
+        errors = {}
+        for location, items in located.items():
+            for binding_id, error in self._export_stock(
+                items, location=location
+            ).items():
+                text = f"{location.location_code}: {error}"
+                errors[binding_id] = (
+                    f"{errors[binding_id]}; {text}" if binding_id in errors else text
+                )
+        return errors
+
     def _export_shipment(self, picking):
         """Tell the channel a delivery of one of its orders is done (hook).
 
@@ -391,9 +421,10 @@ class RetailBackend(models.Model):
     def _export_refund(self, move):
         """Refund a posted credit note of one of the channel's orders (hook).
 
-        Feature ``refund_export``. Return the channel's refund id (stored on
-        the credit note, so it is never sent twice); fails like
-        ``_export_shipment``.
+        Feature ``refund_export``. Return the channel's refund id, or the list
+        of them when the channel made one refund per line (stored on the
+        credit note, so it is never sent twice, and its refunds polled back
+        are recognised); fails like ``_export_shipment``.
         """
         self.ensure_one()
         raise self._channel_unsupported(const.FEATURE_REFUND_EXPORT)

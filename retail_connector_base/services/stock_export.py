@@ -3,13 +3,13 @@
 Stock changes mark the product bindings of a connection as pending and queue
 one job per connection (identity key, short delay): a change made while that
 job waits joins it. The job claims every pending binding of the connection and
-pushes them in batches of a hundred through the channel's ``_export_stock``
+pushes them in the channel's batches (a hundred by default, see
+``_export_stock_batch_size``) through its ``_export_stock``
 hook (see ``binding_export``).
 """
 
 from odoo import _
 
-from .. import const
 from .binding_export import BindingExporter
 
 
@@ -19,7 +19,10 @@ class StockExporter(BindingExporter):
     error_field = "last_export_error"
     job_method = "_export_stock_job"
     identity_prefix = "retail-stock"
-    batch_size = const.STOCK_EXPORT_BATCH_SIZE
+
+    @property
+    def batch_size(self):
+        return self.backend._export_stock_batch_size()
 
     def _job_description(self):
         return _("Push stock to %s", self.backend.name)
@@ -61,21 +64,15 @@ class StockExporter(BindingExporter):
         locations = self.backend._stock_locations()
         if not locations:
             return self.backend._export_stock(items)
-        errors = {}
-        for location in locations:
-            quantities = self._by_location[location]
-            located = [
-                (binding, quantities[binding.product_id.id])
-                for binding, _total in items
-            ]
-            for binding_id, error in self.backend._export_stock(
-                located, location=location
-            ).items():
-                text = f"{location.location_code}: {error}"
-                errors[binding_id] = (
-                    f"{errors[binding_id]}; {text}" if binding_id in errors else text
-                )
-        return errors
+        return self.backend._export_stock_locations(
+            {
+                location: [
+                    (binding, self._by_location[location][binding.product_id.id])
+                    for binding, _total in items
+                ]
+                for location in locations
+            }
+        )
 
     def _pushed_values(self, value, now):
         return {"last_exported_qty": value, "last_export_at": now}
