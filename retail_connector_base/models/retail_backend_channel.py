@@ -11,6 +11,8 @@ channel declares but does not implement raises ``ChannelFeatureMissing``.
 what it returns and how it fails.
 """
 
+from datetime import datetime
+
 from odoo import api, fields, models
 
 from .. import const
@@ -271,6 +273,26 @@ class RetailBackend(models.Model):
         """
         self.ensure_one()
         return {canonical.Order: OrderProcessor, canonical.Refund: RefundProcessor}
+
+    def _order_new_refunds(self, order):
+        """The refunds of canonical `order` not yet credit notes, oldest first.
+
+        A ``_map_inbound`` returns them after the order (``[order, *refunds]``)
+        so that each becomes one credit note, once: a refund Odoo made itself
+        (``_export_refund``) or already applied is left out.
+        """
+        self.ensure_one()
+        if not order.refunds:
+            return []
+        known = RefundProcessor(self.env, self).known(order.refunds)
+        return sorted(
+            (refund for refund in order.refunds if refund.external_id not in known),
+            key=lambda refund: (
+                refund.created_at or datetime.min,
+                int(refund.external_id) if refund.external_id.isdigit() else 0,
+                refund.external_id,
+            ),
+        )
 
     def _processor_for(self, record):
         """The processor instance that applies canonical `record`."""

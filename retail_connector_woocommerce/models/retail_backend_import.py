@@ -5,9 +5,6 @@ import dataclasses
 from odoo import _, models
 
 from odoo.addons.retail_connector_base import const as base_const
-from odoo.addons.retail_connector_base.services.refund_processor import (
-    RefundProcessor,
-)
 from odoo.addons.retail_connector_base.tools import canonical, inbound
 
 from .. import const
@@ -90,15 +87,7 @@ class RetailBackend(models.Model):
         An order event lists refunds by id only; each new one is read from the
         store for its lines, oldest first.
         """
-        if not order.refunds:
-            return []
-        known = RefundProcessor(self.env, self).known(order.refunds)
-        todo = sorted(
-            (refund for refund in order.refunds if refund.external_id not in known),
-            key=lambda refund: (
-                int(refund.external_id) if refund.external_id.isdigit() else 0
-            ),
-        )
+        todo = self._order_new_refunds(order)
         if not todo:
             return []
         client = self._woocommerce_client()
