@@ -118,9 +118,11 @@ class RetailBackend(models.Model):
             return self._mirakl_map_documents(exchange)
         if not topic.startswith("order."):
             return None
-        return mappers.order_to_canonical(
+        order = mappers.order_to_canonical(
             json.loads(exchange.payload), status_targets=self._status_mapping()
         )
+        # Refunds the operator made (or Odoo's own, recognised) follow it.
+        return [order, *self._order_new_refunds(order)]
 
     def _order_partners(self, order):
         if self.channel != const.CHANNEL:

@@ -198,7 +198,14 @@ class MiraklCase(RetailKeyMixin, HttpCase):
         """A customer orders on the marketplace; returns the shop's order."""
         orders = self.marketplace.place_order(
             [
-                {"sku": sku, "quantity": quantity, "shop_id": shop_id}
+                {
+                    "sku": sku,
+                    "quantity": quantity,
+                    "shop_id": shop_id,
+                    "price_unit": self.products[sku].list_price
+                    if sku in self.products
+                    else 10.0,
+                }
                 for sku, quantity in lines
             ],
             customer=customer,
