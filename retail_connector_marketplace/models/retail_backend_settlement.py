@@ -293,8 +293,21 @@ class RetailBackend(models.Model):
             if bank:
                 values["mirakl_bank_journal_id"] = bank.id
         if not backend.mirakl_payout_account_id:
-            outstanding = company.account_journal_payment_debit_account_id
-            if not outstanding.reconcile:
+            bank = self.env["account.journal"].browse(
+                values.get("mirakl_bank_journal_id")
+                or backend.mirakl_bank_journal_id.id
+            )
+            outstanding = bank.inbound_payment_method_line_ids.payment_account_id[:1]
+            if not outstanding:
+                outstanding = (
+                    self.env["account.chart.template"]
+                    .with_context(allowed_company_ids=company.root_id.ids)
+                    .ref(
+                        "account_journal_payment_debit_account_id",
+                        raise_if_not_found=False,
+                    )
+                )
+            if not outstanding or not outstanding.reconcile:
                 outstanding = Account.search(
                     [
                         ("company_ids", "in", company.id),

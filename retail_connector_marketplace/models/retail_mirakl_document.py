@@ -259,7 +259,14 @@ class RetailMiraklDocument(models.Model):
             or self.payment_transaction_id.date_created
             or fields.Datetime.now()
         ).date()
-        near = candidates.filtered(lambda aml: abs((aml.date - day).days) <= MATCH_DAYS)
+        # Without a reference: a transfer from nobody else, near the payout.
+        operator = self.backend_id.mirakl_operator_partner_id
+        near = candidates.filtered(
+            lambda st: (
+                abs((st.date - day).days) <= MATCH_DAYS
+                and st.partner_id in (operator, st.partner_id.browse())
+            )
+        )
         return near if len(near) == 1 else StLine
 
     def _mirakl_reconcile_statement_line(self, st_line):

@@ -156,15 +156,7 @@ class RetailMiraklTransaction(models.Model):
                     # An older read of the line (a page replayed): keep ours.
                     result |= record
                     continue
-                changes = {
-                    key: values[key]
-                    for key in (*self._MUTABLE, "exchange_id")
-                    if key in values
-                    and record[key] != values[key]
-                    and not (
-                        key == "exchange_id" and record.exchange_id.id == values[key]
-                    )
-                }
+                changes = record._mirakl_changes(values)
                 record._mirakl_note_amount_change(values["amount"])
                 if changes:
                     record.write(changes)
@@ -176,6 +168,22 @@ class RetailMiraklTransaction(models.Model):
             result |= record
         result._mirakl_link_documents()
         return result
+
+    def _mirakl_changes(self, values):
+        """What of `values` differs from this line, among what may change."""
+        self.ensure_one()
+        changes = {}
+        for key in (*self._MUTABLE, "exchange_id"):
+            if key not in values:
+                continue
+            new, old = values[key] or False, self[key]
+            if key == "exchange_id":
+                old = old.id
+            elif key == "last_updated":
+                new = fields.Datetime.to_datetime(new) if new else False
+            if (old or False) != new:
+                changes[key] = values[key]
+        return changes
 
     def _mirakl_note_amount_change(self, amount):
         """A posted line whose amount Mirakl changed is shown, never reposted."""
