@@ -20,9 +20,10 @@ from .. import const
 from ..tools import api as mirakl_api
 from ..tools import mappers
 
-# Pages overlap by this many orders: an order updated while the run pages
-# leaves the update-date window and shifts the later ones back by one; the
-# overlap reads them anyway (a re-read order is a no-op).
+# Pages overlap by this many orders (a tenth of a small page): an order
+# updated while the run pages leaves the update-date window and shifts the
+# later ones back by one; the overlap reads them anyway (a re-read order is a
+# no-op).
 PAGE_OVERLAP = 5
 
 
@@ -73,9 +74,10 @@ class RetailBackend(models.Model):
             mappers.order_to_canonical, status_targets=self._status_mapping()
         )
         page_size = max(1, min(self.mirakl_page_size or 100, 1000))
-        offset, fed, read = resume["offset"], resume.get("fed", 0), 0
+        overlap = min(PAGE_OVERLAP, page_size // 10)
+        offset, fed = resume["offset"], resume.get("fed", 0)
         while True:
-            start = max(0, offset - PAGE_OVERLAP) if offset else 0
+            start = max(0, offset - overlap)
             try:
                 orders, total = client.orders(
                     start_update_date=_iso(since),
@@ -98,7 +100,6 @@ class RetailBackend(models.Model):
                     source=source,
                     to_canonical=to_canonical,
                 )
-            read += len(orders)
             offset = start + len(orders)
             if not orders or offset >= total:
                 return _(
