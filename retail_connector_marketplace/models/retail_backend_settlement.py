@@ -353,12 +353,12 @@ class RetailBackend(models.Model):
         the run continue later from that page's token."""
         self.ensure_one()
         client = self._mirakl_client()
-        cursor = self._poll_cursor() or {}
-        token = cursor.get("page_token")
+        resume = self._poll_cursor() or {}
+        token = resume.get("page_token")
         pages, lines_read, stored = (
-            cursor.get("pages", 0),
-            cursor.get("lines", 0),
-            cursor.get("stored", 0),
+            resume.get("pages", 0),
+            resume.get("lines", 0),
+            resume.get("stored", 0),
         )
         while True:
             try:
@@ -408,7 +408,7 @@ class RetailBackend(models.Model):
         """IV01, at most once a day: the accounting documents issued since
         a little before the previous call (or `since` for an import)."""
         self.ensure_one()
-        cursor = self._poll_cursor() or {}
+        resume = self._poll_cursor() or {}
         slot = (
             self.env["retail.call.slot"]
             .sudo()
@@ -416,33 +416,33 @@ class RetailBackend(models.Model):
         )
         last_call = slot.last_call_at
         now = fields.Datetime.now()
-        if not cursor and last_call and last_call > now - timedelta(days=1):
+        if not resume and last_call and last_call > now - timedelta(days=1):
             return _(
                 "Nothing to do: accounting documents were read at %(last)s (UTC); "
                 "the marketplace allows it once a day, next after %(next)s.",
                 last=last_call,
                 next=last_call + timedelta(days=1),
             )
-        start = cursor.get("start_date")
+        start = resume.get("start_date")
         if not start:
             start_moment = since
             if source != "import" and last_call:
                 start_moment = min(since, last_call - DOCUMENT_REREAD)
             start = _iso(start_moment)
-        offset = cursor.get("offset", 0)
+        offset = resume.get("offset", 0)
         client = self._mirakl_client()
         try:
             documents, total = client.invoices(
                 start_date=start, offset=offset, page_size=mirakl_api.INVOICE_PAGE_MAX
             )
         except CallScheduled as scheduled:
-            if not cursor:
+            if not resume:
                 return _(
                     "Nothing to do: the marketplace allows reading accounting "
                     "documents again in %s s.",
                     int(scheduled.wait),
                 )
-            raise PollContinues(cursor, scheduled.wait) from scheduled
+            raise PollContinues(resume, scheduled.wait) from scheduled
         if documents:
             self._mirakl_store_page(
                 TOPIC_DOCUMENTS, {"invoices": documents}, documents, source

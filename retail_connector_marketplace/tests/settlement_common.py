@@ -240,38 +240,38 @@ class SettlementCase(SettlementMixin, TransactionCase):
 
 
 class SettlementHttpCase(SettlementMixin, HttpCase):
-    """The connection talks to a sandbox marketplace on loopback (shop in
-    the company's currency). An HttpCase: the call schedule writes in a
-    cursor of its own, which then shares the test's transaction."""
+    """The connection talks to a sandbox marketplace on loopback, a new one
+    for each test (shop in the company's currency). An HttpCase: the call
+    schedule writes in a cursor of its own, which then shares the test's
+    transaction."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        from sandbox.mirakl import (
-            DEFAULT_API_KEY,
-            DEFAULT_SHOP_ID,
-            MiraklMarketplace,
-            serve_marketplace,
-        )
+        from sandbox.mirakl import DEFAULT_API_KEY, DEFAULT_SHOP_ID
 
-        currency = cls.env.company.currency_id.name
-        cls.marketplace = MiraklMarketplace(
-            currency=currency,
+        cls._setup_settlement(
+            mirakl_api_key=DEFAULT_API_KEY,
+            mirakl_shop_id=str(DEFAULT_SHOP_ID),
+        )
+        cls.backend.action_activate()
+
+    def setUp(self):
+        super().setUp()
+        from sandbox.mirakl import DEFAULT_SHOP_ID, MiraklMarketplace, serve_marketplace
+
+        self.marketplace = MiraklMarketplace(
+            currency=self.env.company.currency_id.name,
             debit_delay=None,
             refund_delay=None,
             import_delay=0.0,
             seed=23,
             limit_scale=0.001,
         )
-        cls.server = serve_marketplace(cls.marketplace)
-        cls.addClassCleanup(cls.server.shutdown)
-        cls.marketplace.set_shop_options(DEFAULT_SHOP_ID, offers=["SETTLE-LAMP"])
-        cls._setup_settlement(
-            mirakl_url=cls.server.url,
-            mirakl_api_key=DEFAULT_API_KEY,
-            mirakl_shop_id=str(DEFAULT_SHOP_ID),
-        )
-        cls.backend.action_activate()
+        server = serve_marketplace(self.marketplace)
+        self.addCleanup(server.shutdown)
+        self.marketplace.set_shop_options(DEFAULT_SHOP_ID, offers=["SETTLE-LAMP"])
+        self.backend.mirakl_url = server.url
 
     def run_jobs(self, trap, rounds=5):
         for _round in range(rounds):

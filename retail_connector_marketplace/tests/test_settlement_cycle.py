@@ -3,11 +3,15 @@ marketplace, every invoice settled, commissions posted, the payout matched
 with the bank, and what the operator still owes left on the clearing
 account."""
 
+import json
+import time
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
-from .settlement_common import SettlementHttpCase
+from ..tools import api as mirakl_api
+from .settlement_common import SettlementHttpCase, trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -133,3 +137,35 @@ class TestSettlementCycle(SettlementHttpCase):
                 "transaction_logs", since="2000-01-01 00:00:00", source="import"
             )
             self.assertEqual(self.transactions().move_id, moves)
+
+    def test_pages_continue_when_the_schedule_says_wait(self):
+        backend = self.backend
+        for _n in range(3):
+            self.order_debited(1, received=False)
+        expected = {line["id"] for line in self.marketplace.transactions()}
+        # 19 calls in the last minute: one more page now, the next one later.
+        self.env["retail.call.slot"].create(
+            {
+                "backend_id": backend.id,
+                "operation": "TL02",
+                "call_times": json.dumps([time.time() - 1] * 19),
+            }
+        )
+        self.env.flush_all()
+        with patch.object(mirakl_api, "TRANSACTION_PAGE_MAX", 5):
+            summary = self.poll("transaction_logs")
+            self.assertIn("continues", summary)
+            stream = backend._poll_stream_record("transaction_logs")
+            self.assertIn("page_token", json.loads(stream.resume_cursor))
+            self.assertEqual(len(self.transactions()), 5)
+
+            # A minute passes: the run goes on from the page it stopped at.
+            self.env["retail.call.slot"].search([]).unlink()
+            with trap_jobs() as trap:
+                backend._poll_job("transaction_logs", None, "resume")
+            self.run_jobs(trap)
+        self.assertFalse(stream.resume_cursor)
+        self.assertTrue(stream.checkpoint)
+        self.assertEqual(set(self.transactions().mapped("mirakl_id")), expected)
+        waiting = self.transactions().filtered(lambda t: t.state != "posted")
+        self.assertFalse(waiting, waiting.mapped("message"))
