@@ -271,7 +271,51 @@ class OrderProcessor:
             sale.action_draft()
         sale.write(values)
         if sale.state in ("draft", "sent", "sale"):
-            sale.order_line = self._line_commands(sale, order)
+            commands = self._line_commands(sale, order)
+            if sale.state == "sale":
+                commands = self._reduce_undelivered(sale, commands)
+            sale.order_line = commands
+
+    def _reduce_undelivered(self, sale, commands):
+        """Apply the quantity decreases of a confirmed order to its deliveries.
+
+        The channel reduced a line not shipped yet (a marketplace operator
+        cancelled units): the pending delivery carries fewer units. Odoo's own
+        procurement would keep the delivery and add a return of units that
+        never left. Decreases below what is already delivered are left to
+        Odoo, which refuses them. Returns the commands still to write.
+        """
+        remaining = []
+        for command in commands:
+            if command[0] != 1 or "product_uom_qty" not in command[2]:
+                remaining.append(command)
+                continue
+            line = sale.order_line.browse(command[1])
+            decrease = line.product_uom_qty - command[2]["product_uom_qty"]
+            moves = line.move_ids.filtered(
+                lambda m: (
+                    m.state not in ("done", "cancel")
+                    and m.location_dest_id.usage == "customer"
+                )
+            ).sorted("id", reverse=True)
+            if decrease <= 0 or decrease > sum(moves.mapped("product_uom_qty")):
+                remaining.append(command)
+                continue
+            for move in moves:
+                if decrease <= 0:
+                    break
+                taken = min(decrease, move.product_uom_qty)
+                decrease -= taken
+                if taken == move.product_uom_qty:
+                    move._action_cancel()
+                else:
+                    move.product_uom_qty -= taken
+            values = dict(command[2])
+            line.with_context(skip_procurement=True).write(
+                {"product_uom_qty": values.pop("product_uom_qty")}
+            )
+            remaining.append((1, line.id, values))
+        return remaining
 
     def _apply_status(self, sale, order):
         if order.status == "cancelled":

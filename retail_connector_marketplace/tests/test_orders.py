@@ -127,6 +127,41 @@ class TestMarketplaceOrders(MiraklCase):
         (cancel,) = self.exchanges(topic="order.cancel")
         self.assertEqual(cancel.state, "done")
 
+    def test_a_line_the_operator_cancels_reduces_the_order(self):
+        order_id = self.place(("MUG-ENAMEL", 3), ("LAMP-BRASS", 1))["order_id"]
+        self.poll()
+        self.marketplace.debit(order_id)
+        self.poll()
+        sale = self.sale(order_id)
+        mug_line = next(
+            line
+            for line in self.mirakl_order(order_id)["order_lines"]
+            if line["offer_sku"] == "MUG-ENAMEL"
+        )
+        self.marketplace.cancel_line(mug_line["order_line_id"], 1)
+
+        self.poll()
+
+        mugs = sale.order_line.filtered(
+            lambda line: line.product_id == self.products["MUG-ENAMEL"]
+        )
+        self.assertEqual(mugs.product_uom_qty, 2)
+        self.assertEqual(sale.state, "sale")
+        # The delivery carries two mugs; no return of a mug that never left.
+        moves = sale.picking_ids.move_ids.filtered(
+            lambda move: (
+                move.product_id == self.products["MUG-ENAMEL"]
+                and move.state != "cancel"
+            )
+        )
+        self.assertEqual(moves.mapped("product_uom_qty"), [2.0])
+        self.assertEqual(moves.location_dest_id.usage, "customer")
+        self.assertAlmostEqual(
+            sale.amount_total,
+            float(self.mirakl_order(order_id)["total_price"]),
+            places=2,
+        )
+
     def test_an_order_odoo_cannot_take_is_refused(self):
         order_id = self.place(("UNKNOWN-SKU", 1))["order_id"]
         self.poll()
