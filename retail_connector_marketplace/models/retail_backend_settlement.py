@@ -27,6 +27,22 @@ TOPIC_DOCUMENTS = "mirakl.documents"
 DOCUMENT_REREAD = timedelta(days=2)
 
 
+SETTLEMENT_SETTINGS = (
+    "mirakl_journal_id",
+    "mirakl_operator_partner_id",
+    "mirakl_clearing_account_id",
+    "mirakl_commission_account_id",
+    "mirakl_commission_vat_account_id",
+    "mirakl_fee_account_id",
+    "mirakl_manual_credit_account_id",
+    "mirakl_manual_invoice_account_id",
+    "mirakl_reserve_account_id",
+    "mirakl_suspense_account_id",
+    "mirakl_bank_journal_id",
+    "mirakl_payout_account_id",
+)
+
+
 def _iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
@@ -146,6 +162,8 @@ class RetailBackend(models.Model):
         """Fill every settlement setting left empty with a sensible default."""
         self.ensure_one()
         backend = self.sudo()
+        if all(backend[name] for name in SETTLEMENT_SETTINGS):
+            return True
         company = backend.company_id
         Account = self.env["account.account"].sudo().with_company(company)
         values = {}

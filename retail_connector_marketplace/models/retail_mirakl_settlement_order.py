@@ -24,7 +24,7 @@ class RetailMiraklSettlementOrder(models.Model):
     backend_id = fields.Many2one("retail.backend", string="Connection", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     sale_order_id = fields.Many2one("sale.order", readonly=True)
-    mirakl_order_id = fields.Char(string="Mirakl Order", readonly=True)
+    mirakl_order_id = fields.Char(readonly=True)
     date = fields.Datetime(readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     invoiced = fields.Monetary(readonly=True, help="Invoices minus credit notes.")

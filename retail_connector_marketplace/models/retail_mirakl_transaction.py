@@ -9,6 +9,7 @@ second time. See services/settlement_posting.py for the entries.
 import logging
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from ..services import settlement
 from ..services.settlement_posting import SettlementPoster
@@ -47,10 +48,10 @@ class RetailMiraklTransaction(models.Model):
     mirakl_document_number = fields.Char(string="Accounting Document", readonly=True)
     payment_voucher_number = fields.Char(readonly=True, index=True)
     billing_cycle_id = fields.Char(readonly=True)
-    mirakl_order_id = fields.Char(string="Mirakl Order", readonly=True, index=True)
+    mirakl_order_id = fields.Char(readonly=True, index=True)
     mirakl_commercial_id = fields.Char(string="Commercial ID", readonly=True)
-    mirakl_order_line_id = fields.Char(string="Mirakl Order Line", readonly=True)
-    mirakl_refund_id = fields.Char(string="Mirakl Refund", readonly=True)
+    mirakl_order_line_id = fields.Char(readonly=True)
+    mirakl_refund_id = fields.Char(readonly=True)
     tax_code = fields.Char(readonly=True)
     tax_rate = fields.Float(readonly=True)
     fee_code = fields.Char(readonly=True)
@@ -217,6 +218,18 @@ class RetailMiraklTransaction(models.Model):
     def _mirakl_post(self):
         """Post the lines not posted yet (those that can be, now)."""
         todo = self.filtered(lambda r: not r.move_id)
+        if todo:
+            # Two jobs posting the same line: the second waits here, then
+            # fails to serialize and is retried, seeing the line posted.
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM retail_mirakl_transaction"
+                    " WHERE id IN %s FOR UPDATE",
+                    tuple(todo.ids),
+                )
+            )
+            todo.invalidate_recordset(["move_id"])
+            todo = todo.filtered(lambda r: not r.move_id)
         for backend in todo.backend_id:
             SettlementPoster(self.env, backend).post(
                 todo.filtered(lambda r, b=backend: r.backend_id == b)
