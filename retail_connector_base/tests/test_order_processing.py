@@ -127,6 +127,32 @@ class TestOrderProcessing(RetailCase):
         self.assertEqual(sale.state, "cancel")
         self.assertEqual(len(self.sale_orders()), 1)
 
+    def test_a_reduced_line_reduces_the_pending_delivery(self):
+        self.process(make_order_data())
+        sale = self.sale_orders()
+        reduced = make_order_data(updated_at="2026-11-25T11:00:00Z", total="147.62")
+        reduced["lines"][0]["quantity"] = "1"
+        reduced["lines"][0]["discount"] = "5.00"
+        exchange = self.process(reduced, topic="order.updated")
+        self.assertEqual(exchange.state, "done", exchange.error)
+        desk_moves = sale.picking_ids.move_ids.filtered(
+            lambda m: m.product_id == self.desk and m.state != "cancel"
+        )
+        # One desk to deliver, and no return of a desk that never left.
+        self.assertEqual(desk_moves.mapped("product_uom_qty"), [1.0])
+        self.assertEqual(desk_moves.location_dest_id.usage, "customer")
+
+        # The whole line dropped: its delivery is cancelled.
+        dropped = make_order_data(updated_at="2026-11-25T12:00:00Z", total="32.67")
+        del dropped["lines"][0]
+        exchange = self.process(dropped, topic="order.updated")
+        self.assertEqual(exchange.state, "done", exchange.error)
+        self.assertFalse(
+            sale.picking_ids.move_ids.filtered(
+                lambda m: m.product_id == self.desk and m.state != "cancel"
+            )
+        )
+
     def test_out_of_order_events_converge_to_latest_state(self):
         latest = make_order_data(updated_at="2026-11-25T12:00:00Z")
         self.process(latest, topic="order.cancelled")
