@@ -16,6 +16,8 @@
         "security/retail_marketplace_security.xml",
         "data/queue_job_data.xml",
         "views/retail_backend_views.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
         "views/retail_mirakl_settlement_views.xml",
         "data/ir_cron_settlement.xml",
     ],

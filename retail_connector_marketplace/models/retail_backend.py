@@ -103,8 +103,7 @@ class RetailBackend(models.Model):
         if not self.mirakl_url or not self.mirakl_api_key_set:
             raise UserError(
                 _(
-                    "Set the marketplace URL and API key of “%s” before activating "
-                    "it.",
+                    "Set the marketplace URL and API key of “%s” before activating it.",
                     self.name,
                 )
             )

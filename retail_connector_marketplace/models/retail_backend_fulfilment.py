@@ -86,11 +86,11 @@ class RetailBackend(models.Model):
             if not order.mirakl_can_cancel:
                 raise UserError(
                     _(
-                        "The marketplace does not let the shop cancel %s any more "
-                        "(its can_cancel is false, state %s): ask the operator, or "
-                        "refund it instead.",
-                        order_id,
-                        order.mirakl_state or "?",
+                        "The marketplace does not let the shop cancel %(order)s any "
+                        "more (its can_cancel is false, state %(state)s): ask the "
+                        "operator, or refund it instead.",
+                        order=order_id,
+                        state=order.mirakl_state or "?",
                     )
                 )
             self._mirakl_client().cancel(order_id)
@@ -162,10 +162,11 @@ class RetailBackend(models.Model):
             else:
                 raise UserError(
                     _(
-                        "Credit note line “%s” is not a line of marketplace order %s: "
-                        "Mirakl refunds order lines and their shipping only.",
-                        invoice_line.name,
-                        sale.retail_external_id,
+                        "Credit note line “%(line)s” is not a line of marketplace "
+                        "order %(order)s: Mirakl refunds order lines and their "
+                        "shipping only.",
+                        line=invoice_line.name,
+                        order=sale.retail_external_id,
                     )
                 )
         # Shipping goes back on the lines that carried it, up to their share.
@@ -190,10 +191,10 @@ class RetailBackend(models.Model):
         if shipping > Decimal("0.005"):
             raise UserError(
                 _(
-                    "The credit note refunds %s more shipping than order %s was "
-                    "charged.",
-                    shipping,
-                    sale.retail_external_id,
+                    "The credit note refunds %(amount)s more shipping than order "
+                    "%(order)s was charged.",
+                    amount=shipping,
+                    order=sale.retail_external_id,
                 )
             )
         for line_id, entry in refunds.items():

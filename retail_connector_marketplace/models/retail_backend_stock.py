@@ -60,7 +60,11 @@ class RetailBackend(models.Model):
             exchange.write(
                 {
                     "external_id": import_id,
-                    "result": _("Import %s: %s lines sent", import_id, len(rows)),
+                    "result": _(
+                        "Import %(import_id)s: %(count)s lines sent",
+                        import_id=import_id,
+                        count=len(rows),
+                    ),
                 }
             )
         self.with_delay(
@@ -79,7 +83,11 @@ class RetailBackend(models.Model):
         state = status.get("status") or status.get("import_status") or ""
         if state not in mirakl_api.IMPORT_DONE_STATES:
             raise RetryableJobError(
-                _("Stock import %s is %s", import_id, state or "?"),
+                _(
+                    "Stock import %(import_id)s is %(state)s",
+                    import_id=import_id,
+                    state=state or "?",
+                ),
                 seconds=FOLLOW_DELAY,
                 ignore_retry=True,
             )

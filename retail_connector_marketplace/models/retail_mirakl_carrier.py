@@ -19,7 +19,7 @@ class RetailMiraklCarrier(models.Model):
         help="A carrier registered on the marketplace. Empty: the free name and "
         "tracking URL below are sent instead.",
     )
-    carrier_name = fields.Char(string="Carrier Name")
+    carrier_name = fields.Char()
     tracking_url = fields.Char(
         string="Tracking URL",
         help="For a carrier the marketplace does not know; {tracking} is "

@@ -194,7 +194,7 @@ class MiraklCase(RetailKeyMixin, HttpCase):
 
     # -- the marketplace ---------------------------------------------------
 
-    def place(self, *lines, shop_id=DEFAULT_SHOP_ID, customer=CUSTOMER, **options):
+    def place(self, *lines, shop_id=DEFAULT_SHOP_ID, customer=None, **options):
         """A customer orders on the marketplace; returns the shop's order."""
         orders = self.marketplace.place_order(
             [
@@ -208,7 +208,7 @@ class MiraklCase(RetailKeyMixin, HttpCase):
                 }
                 for sku, quantity in lines
             ],
-            customer=customer,
+            customer=customer or CUSTOMER,
             tax_rate=options.pop("tax_rate", 20),
             shipping_price=options.pop("shipping_price", 5),
             **options,
