@@ -64,6 +64,26 @@ def wait_for(stop: threading.Event) -> None:
         pass
 
 
+def serve_until_stopped(server, duration, ready: dict, start=None) -> int:
+    """Announce ``ready`` on stdout, serve until stopped, shut down; return 0.
+
+    ``start()`` (the simulated activity) runs once the stop signals are
+    handled and before the announcement; the server stops on SIGTERM, Ctrl-C
+    or after ``duration`` seconds.
+    """
+    stop = stop_event(duration)
+    if start is not None:
+        start()
+    print_json_line(ready, ensure_ascii=True)
+    try:
+        wait_for(stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
+
+
 def print_json_line(payload: dict, *, ensure_ascii: bool = False) -> None:
     """One JSON line on stdout, flushed at once (for scripts that wait on it)."""
     print(json.dumps(payload, ensure_ascii=ensure_ascii), flush=True)

@@ -9,10 +9,8 @@ from ..common import (
     add_fault_arguments,
     add_host_argument,
     faults_from_args,
-    print_json_line,
-    stop_event,
+    serve_until_stopped,
     usage_error,
-    wait_for,
 )
 from .const import API, DEFAULT_API_KEY, DEFAULT_SHOP_ID, DEFAULT_SHOP_NAME
 from .marketplace import MiraklMarketplace
@@ -152,24 +150,18 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return usage_error(exc)
     server = serve_marketplace(app, host=args.host, port=args.port)
-    stop = stop_event(args.duration)
-    app.start_order_flow(args.orders_per_minute, args.order_count)
-    print_json_line(
-        {
-            "event": "ready",
-            "url": server.url,
-            "api_url": f"{server.url}{API}",
-            "api_key": args.api_key,
-            "shop_ids": list(app.shops),
-            "offers": len(app.shop().offers),
-            "state_url": f"{server.url}/_sandbox/state",
-        },
-        ensure_ascii=True,
+    ready = {
+        "event": "ready",
+        "url": server.url,
+        "api_url": f"{server.url}{API}",
+        "api_key": args.api_key,
+        "shop_ids": list(app.shops),
+        "offers": len(app.shop().offers),
+        "state_url": f"{server.url}/_sandbox/state",
+    }
+    return serve_until_stopped(
+        server,
+        args.duration,
+        ready,
+        start=lambda: app.start_order_flow(args.orders_per_minute, args.order_count),
     )
-    try:
-        wait_for(stop)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-    return 0

@@ -10,10 +10,8 @@ from ..common import (
     add_fault_arguments,
     add_host_argument,
     faults_from_args,
-    print_json_line,
-    stop_event,
+    serve_until_stopped,
     usage_error,
-    wait_for,
 )
 from .const import API, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET
 from .server import serve_store
@@ -123,26 +121,20 @@ def run(args: argparse.Namespace) -> int:
     if args.seed_catalog:
         store.seed_catalog()
     server = serve_store(store, host=args.host, port=args.port)
-    stop = stop_event(args.duration)
-    store.start_checkouts(args.checkout_rate, args.checkout_count)
-    print_json_line(
-        {
-            "event": "ready",
-            "url": server.url,
-            "site_url": store.site_url,
-            "api_url": f"{store.site_url}{API}",
-            "https": store.assume_https,
-            "consumer_key": args.consumer_key,
-            "consumer_secret": args.consumer_secret,
-            "products": len(store.products),
-            "state_url": f"{server.url}/_sandbox/state",
-        },
-        ensure_ascii=True,
+    ready = {
+        "event": "ready",
+        "url": server.url,
+        "site_url": store.site_url,
+        "api_url": f"{store.site_url}{API}",
+        "https": store.assume_https,
+        "consumer_key": args.consumer_key,
+        "consumer_secret": args.consumer_secret,
+        "products": len(store.products),
+        "state_url": f"{server.url}/_sandbox/state",
+    }
+    return serve_until_stopped(
+        server,
+        args.duration,
+        ready,
+        start=lambda: store.start_checkouts(args.checkout_rate, args.checkout_count),
     )
-    try:
-        wait_for(stop)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-    return 0
