@@ -4,6 +4,8 @@ The Mirakl API facts (paths, operations, frequencies, states) are in
 ``tools/api.py``; this file holds what the connection and its jobs add.
 """
 
+from .tools import mappers
+
 CHANNEL = "mirakl"
 
 # Name under which the connection's API key is stored encrypted.
@@ -26,23 +28,5 @@ ACCEPTANCE_STATES = [
     ("refused", "Refused"),
 ]
 
-# What a Mirakl order state means in Odoo (canonical statuses).
-STATUS_TARGETS = [
-    ("pending", "Quotation"),
-    ("confirmed", "Confirmed order"),
-    ("completed", "Confirmed order (already shipped)"),
-    ("cancelled", "Cancelled"),
-]
-DEFAULT_STATUS_MAPPING = {
-    "STAGING": "pending",
-    "WAITING_ACCEPTANCE": "pending",
-    "WAITING_DEBIT": "pending",
-    "WAITING_DEBIT_PAYMENT": "pending",
-    "SHIPPING": "confirmed",
-    "SHIPPED": "completed",
-    "TO_COLLECT": "completed",
-    "RECEIVED": "completed",
-    "CLOSED": "completed",
-    "REFUSED": "cancelled",
-    "CANCELED": "cancelled",
-}
+# Seeded on every new connection as its editable status table.
+DEFAULT_STATUS_MAPPING = mappers.DEFAULT_STATUS_TARGETS

@@ -102,6 +102,10 @@ class RetailBackend(models.Model):
         values = {"checkpoint": moment, "last_run_at": fields.Datetime.now()}
         if result is not None:
             values["last_result"] = result
+        self._poll_stream_write(stream, values)
+
+    def _poll_stream_write(self, stream, values):
+        """Write `values` on the stream's record, created the first time."""
         record = self._poll_stream_record(stream)
         if record:
             record.write(values)
@@ -128,8 +132,7 @@ class RetailBackend(models.Model):
                 continue
             streams = backend._poll_streams()
             last_runs = {
-                record.stream: record.last_run_at
-                for record in backend.poll_stream_ids
+                record.stream: record.last_run_at for record in backend.poll_stream_ids
             }
             # A little slack, so that a cron running every minute is not a
             # few seconds too early for a run it queued a minute ago.
@@ -205,13 +208,7 @@ class RetailBackend(models.Model):
             "last_run_at": fields.Datetime.now(),
             "last_result": paused.summary or str(paused),
         }
-        record = self._poll_stream_record(stream)
-        if record:
-            record.write(values)
-        else:
-            self.env["retail.poll.stream"].sudo().create(
-                {"backend_id": self.id, "stream": stream, **values}
-            )
+        self._poll_stream_write(stream, values)
         label = self._poll_streams().get(stream, stream)
         self.with_delay(
             channel=const.JOB_CHANNEL_BATCH,

@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 from cryptography.fernet import Fernet
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import TransactionCase
 from odoo.tests import common as odoo_test_common
 
@@ -136,6 +136,35 @@ class RetailKeyMixin:
         cls.startClassPatcher(
             patch.dict(os.environ, {const.ENCRYPTION_KEY_ENV: cls.encryption_key})
         )
+
+
+def currency_at_company_rate(env, xmlid, company=None):
+    """Activate a currency worth the company's own today; return it.
+
+    A channel selling in it then has prices equal to Odoo's list prices.
+    Today in UTC and in the user's time zone: they differ around midnight,
+    and conversions use one or the other.
+    """
+    company = company or env.company
+    currency = env.ref(xmlid)
+    currency.active = True
+    Rate = env["res.currency.rate"]
+    for today in {fields.Date.today(), fields.Date.context_today(Rate)}:
+        Rate.search(
+            [
+                ("currency_id", "=", currency.id),
+                ("name", "=", today),
+                ("company_id", "in", (False, company.id)),
+            ]
+        ).unlink()
+        Rate.create(
+            {
+                "currency_id": currency.id,
+                "name": today,
+                "rate": company.currency_id.rate,
+            }
+        )
+    return currency
 
 
 class RetailCase(RetailKeyMixin, TransactionCase):

@@ -10,10 +10,14 @@ import os
 import sys
 import time
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase
 
-from odoo.addons.retail_connector_base.tests.common import RetailKeyMixin, trap_jobs
+from odoo.addons.retail_connector_base.tests.common import (
+    RetailKeyMixin,
+    currency_at_company_rate,
+    trap_jobs,
+)
 
 REPOSITORY = os.path.dirname(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,24 +74,7 @@ class MiraklCase(RetailKeyMixin, HttpCase):
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
         )
-        cls.eur = cls.env.ref("base.EUR")
-        cls.eur.active = True
-        Rate = cls.env["res.currency.rate"]
-        for today in {fields.Date.today(), fields.Date.context_today(Rate)}:
-            Rate.search(
-                [
-                    ("currency_id", "=", cls.eur.id),
-                    ("name", "=", today),
-                    ("company_id", "in", (False, cls.company.id)),
-                ]
-            ).unlink()
-            Rate.create(
-                {
-                    "currency_id": cls.eur.id,
-                    "name": today,
-                    "rate": cls.company.currency_id.rate,
-                }
-            )
+        cls.eur = currency_at_company_rate(cls.env, "base.EUR", cls.company)
         cls.pricelist = cls.env["product.pricelist"].create(
             {"name": "Marketplace EUR", "currency_id": cls.eur.id}
         )
