@@ -55,6 +55,32 @@ class TestMarketplaceOrders(MiraklCase):
         # Read again: nothing new is stored.
         self.assertIn("0 fed", self.poll())
 
+    def test_a_customer_known_by_e_mail_only_and_without_country(self):
+        customer = {
+            "customer_id": "no.country@example.com",
+            "firstname": "",
+            "lastname": "",
+            "billing_address": {
+                "street_1": "1 Main Street",
+                "city": "Nowhere",
+                "country_iso_code": None,
+            },
+            "shipping_address": {
+                "street_1": "1 Main Street",
+                "city": "Nowhere",
+                "country_iso_code": None,
+            },
+        }
+        order_id = self.place(("MUG-ENAMEL", 1), customer=customer)["order_id"]
+        self.poll()
+        self.marketplace.debit(order_id)
+        self.poll()
+        sale = self.sale(order_id)
+        self.assertEqual(sale.state, "sale")
+        self.assertEqual(sale.partner_id.email, "no.country@example.com")
+        self.assertFalse(sale.partner_shipping_id.country_id)
+        self.assertEqual(sale.partner_shipping_id.city, "Nowhere")
+
     def test_manual_acceptance_waits_for_a_person(self):
         self.backend.mirakl_acceptance_policy = "manual"
         order_id = self.place(("RUG-WOOL", 1))["order_id"]
@@ -126,6 +152,22 @@ class TestMarketplaceOrders(MiraklCase):
         self.assertEqual(self.mirakl_order(order_id)["order_state"], "CANCELED")
         (cancel,) = self.exchanges(topic="order.cancel")
         self.assertEqual(cancel.state, "done")
+
+    def test_a_cancellation_mirakl_no_longer_allows_waits_with_its_reason(self):
+        order_id = self.place(("MUG-ENAMEL", 1))["order_id"]
+        self.poll()
+        self.marketplace.debit(order_id)
+        self.poll()
+        sale = self.sale(order_id)
+        sale.mirakl_can_cancel = False
+        with trap_jobs() as trap:
+            sale._action_cancel()
+        self.run_jobs(trap)
+        self.assertEqual(self.mirakl_order(order_id)["order_state"], "SHIPPING")
+        (cancel,) = self.exchanges(topic="order.cancel")
+        self.assertEqual(cancel.state, "failed")
+        self.assertIn("can_cancel is false", cancel.error)
+        self.assertEqual(cancel.replay_method, "_export_order_cancel_job")
 
     def test_a_line_the_operator_cancels_reduces_the_order(self):
         order_id = self.place(("MUG-ENAMEL", 3), ("LAMP-BRASS", 1))["order_id"]
