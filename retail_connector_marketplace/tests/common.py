@@ -99,9 +99,9 @@ class MiraklCase(RetailKeyMixin, HttpCase):
         cls.products = {
             sku: cls.make_product(sku, name, price)
             for sku, name, price in (
-                ("MUG-ENAMEL", "Enamel Mug", 12.0),
-                ("LAMP-BRASS", "Brass Lamp", 60.0),
-                ("RUG-WOOL", "Wool Rug", 120.0),
+                ("MKP-MUG", "Enamel Mug", 12.0),
+                ("MKP-LAMP", "Brass Lamp", 60.0),
+                ("MKP-RUG", "Wool Rug", 120.0),
             )
         }
         for product in cls.products.values():

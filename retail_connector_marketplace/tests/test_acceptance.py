@@ -11,7 +11,7 @@ class TestMarketplaceAcceptance(MiraklCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.vase = cls.make_product("VASE-LAST", "Last Vase", 80.0)
+        cls.vase = cls.make_product("MKP-VASE", "Last Vase", 80.0)
         cls.env["stock.quant"]._update_available_quantity(
             cls.vase, cls.warehouse.lot_stock_id, 1
         )
@@ -21,13 +21,13 @@ class TestMarketplaceAcceptance(MiraklCase):
         super().setUp()
         self.marketplace.add_shop(2002, "Shop DE", api_key="key-de")
         self.marketplace.set_shop_options(
-            2002, offers=list(self.products) + ["VASE-LAST"], partial_acceptance=True
+            2002, offers=list(self.products) + ["MKP-VASE"], partial_acceptance=True
         )
-        self.marketplace.set_shop_options(offers=list(self.products) + ["VASE-LAST"])
+        self.marketplace.set_shop_options(offers=list(self.products) + ["MKP-VASE"])
 
     def test_two_marketplaces_never_both_get_the_last_unit(self):
-        first = self.place(("VASE-LAST", 1))["order_id"]
-        second = self.place(("VASE-LAST", 1), shop_id=2002)["order_id"]
+        first = self.place(("MKP-VASE", 1))["order_id"]
+        second = self.place(("MKP-VASE", 1), shop_id=2002)["order_id"]
 
         self.poll(self.backend)
         self.poll(self.second)
@@ -46,11 +46,11 @@ class TestMarketplaceAcceptance(MiraklCase):
 
     def test_a_waiting_order_holds_nothing_for_the_decision_of_another(self):
         self.backend.mirakl_acceptance_policy = "manual"
-        waiting = self.place(("VASE-LAST", 1))["order_id"]
+        waiting = self.place(("MKP-VASE", 1))["order_id"]
         self.poll(self.backend)
         self.assertEqual(self.sale(waiting).mirakl_acceptance_state, "waiting")
 
-        other = self.place(("VASE-LAST", 1), shop_id=2002)["order_id"]
+        other = self.place(("MKP-VASE", 1), shop_id=2002)["order_id"]
         self.poll(self.second)
         self.assertEqual(
             self.sale(other, self.second).mirakl_acceptance_state, "accepted"
@@ -62,7 +62,7 @@ class TestMarketplaceAcceptance(MiraklCase):
 
     def test_all_or_nothing_when_the_marketplace_forbids_partial_acceptance(self):
         self.marketplace.set_shop_options(partial_acceptance=False)
-        order_id = self.place(("LAMP-BRASS", 1), ("VASE-LAST", 2))["order_id"]
+        order_id = self.place(("MKP-LAMP", 1), ("MKP-VASE", 2))["order_id"]
 
         self.poll()
 
@@ -75,7 +75,7 @@ class TestMarketplaceAcceptance(MiraklCase):
         self.assertIn("ORDER_PARTIAL_ACCEPTANCE_DISABLED", calls[0].error)
 
     def test_partial_acceptance_accepts_what_is_there(self):
-        order_id = self.place(("LAMP-BRASS", 1), ("VASE-LAST", 2))["order_id"]
+        order_id = self.place(("MKP-LAMP", 1), ("MKP-VASE", 2))["order_id"]
 
         self.poll()
 
@@ -85,11 +85,11 @@ class TestMarketplaceAcceptance(MiraklCase):
             line["offer_sku"]: line["order_line_state"]
             for line in self.mirakl_order(order_id)["order_lines"]
         }
-        self.assertEqual(states["VASE-LAST"], "REFUSED")
-        self.assertNotEqual(states["LAMP-BRASS"], "REFUSED")
+        self.assertEqual(states["MKP-VASE"], "REFUSED")
+        self.assertNotEqual(states["MKP-LAMP"], "REFUSED")
         # The refused line leaves the quotation at the next poll.
         self.poll()
         self.assertEqual(
             sale.order_line.filtered("product_id.is_storable").product_id,
-            self.products["LAMP-BRASS"],
+            self.products["MKP-LAMP"],
         )

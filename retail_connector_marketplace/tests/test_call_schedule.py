@@ -15,7 +15,7 @@ class TestMarketplaceCallSchedule(MiraklCase):
         # The marketplace's limits at their real pace: one OR11 a minute.
         self.marketplace.limits.scale = 1.0
         self.backend.mirakl_page_size = 2
-        orders = [self.place(("MUG-ENAMEL", 1))["order_id"] for _n in range(5)]
+        orders = [self.place(("MKP-MUG", 1))["order_id"] for _n in range(5)]
         self.env["retail.call.slot"].search([]).unlink()
 
         with trap_jobs() as trap:

@@ -14,7 +14,7 @@ class TestMarketplaceOrders(MiraklCase):
         self.assertTrue(self.backend.mirakl_shop_name)
 
     def test_order_accepted_by_stock_then_confirmed_with_its_customer(self):
-        order = self.place(("MUG-ENAMEL", 2), ("LAMP-BRASS", 1))
+        order = self.place(("MKP-MUG", 2), ("MKP-LAMP", 1))
         order_id = order["order_id"]
 
         self.assertIn("1 fed", self.poll())
@@ -71,7 +71,7 @@ class TestMarketplaceOrders(MiraklCase):
                 "country_iso_code": None,
             },
         }
-        order_id = self.place(("MUG-ENAMEL", 1), customer=customer)["order_id"]
+        order_id = self.place(("MKP-MUG", 1), customer=customer)["order_id"]
         self.poll()
         self.marketplace.debit(order_id)
         self.poll()
@@ -83,7 +83,7 @@ class TestMarketplaceOrders(MiraklCase):
 
     def test_manual_acceptance_waits_for_a_person(self):
         self.backend.mirakl_acceptance_policy = "manual"
-        order_id = self.place(("RUG-WOOL", 1))["order_id"]
+        order_id = self.place(("MKP-RUG", 1))["order_id"]
         self.poll()
         sale = self.sale(order_id)
         self.assertEqual(sale.mirakl_acceptance_state, "waiting")
@@ -104,7 +104,7 @@ class TestMarketplaceOrders(MiraklCase):
         self.assertEqual(sale.state, "cancel")
 
     def test_shipment_sends_tracking_then_ships(self):
-        order_id = self.place(("LAMP-BRASS", 1))["order_id"]
+        order_id = self.place(("MKP-LAMP", 1))["order_id"]
         self.poll()
         self.marketplace.debit(order_id)
         self.poll()
@@ -140,7 +140,7 @@ class TestMarketplaceOrders(MiraklCase):
         self.assertLess(topics.index("order.tracking"), topics.index("order.ship"))
 
     def test_cancelled_in_odoo_is_cancelled_on_the_marketplace(self):
-        order_id = self.place(("MUG-ENAMEL", 1))["order_id"]
+        order_id = self.place(("MKP-MUG", 1))["order_id"]
         self.poll()
         self.marketplace.debit(order_id)
         self.poll()
@@ -154,7 +154,7 @@ class TestMarketplaceOrders(MiraklCase):
         self.assertEqual(cancel.state, "done")
 
     def test_a_cancellation_mirakl_no_longer_allows_waits_with_its_reason(self):
-        order_id = self.place(("MUG-ENAMEL", 1))["order_id"]
+        order_id = self.place(("MKP-MUG", 1))["order_id"]
         self.poll()
         self.marketplace.debit(order_id)
         self.poll()
@@ -170,7 +170,7 @@ class TestMarketplaceOrders(MiraklCase):
         self.assertEqual(cancel.replay_method, "_export_order_cancel_job")
 
     def test_a_line_the_operator_cancels_reduces_the_order(self):
-        order_id = self.place(("MUG-ENAMEL", 3), ("LAMP-BRASS", 1))["order_id"]
+        order_id = self.place(("MKP-MUG", 3), ("MKP-LAMP", 1))["order_id"]
         self.poll()
         self.marketplace.debit(order_id)
         self.poll()
@@ -178,22 +178,21 @@ class TestMarketplaceOrders(MiraklCase):
         mug_line = next(
             line
             for line in self.mirakl_order(order_id)["order_lines"]
-            if line["offer_sku"] == "MUG-ENAMEL"
+            if line["offer_sku"] == "MKP-MUG"
         )
         self.marketplace.cancel_line(mug_line["order_line_id"], 1)
 
         self.poll()
 
         mugs = sale.order_line.filtered(
-            lambda line: line.product_id == self.products["MUG-ENAMEL"]
+            lambda line: line.product_id == self.products["MKP-MUG"]
         )
         self.assertEqual(mugs.product_uom_qty, 2)
         self.assertEqual(sale.state, "sale")
         # The delivery carries two mugs; no return of a mug that never left.
         moves = sale.picking_ids.move_ids.filtered(
             lambda move: (
-                move.product_id == self.products["MUG-ENAMEL"]
-                and move.state != "cancel"
+                move.product_id == self.products["MKP-MUG"] and move.state != "cancel"
             )
         )
         self.assertEqual(moves.mapped("product_uom_qty"), [2.0])

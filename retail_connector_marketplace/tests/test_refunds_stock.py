@@ -31,7 +31,7 @@ class TestMarketplaceRefunds(MiraklCase):
         ]
 
     def test_a_credit_note_is_refunded_on_the_marketplace_once(self):
-        order_id, sale = self.shipping_order(("MUG-ENAMEL", 2), ("LAMP-BRASS", 1))
+        order_id, sale = self.shipping_order(("MKP-MUG", 2), ("MKP-LAMP", 1))
         invoice = self.invoice(sale)
         self.env["retail.mirakl.refund.reason"].create(
             {
@@ -44,7 +44,7 @@ class TestMarketplaceRefunds(MiraklCase):
         credit_note = invoice._reverse_moves()
         # One mug back, no shipping.
         credit_note.invoice_line_ids.filtered(
-            lambda line: line.product_id != self.products["MUG-ENAMEL"]
+            lambda line: line.product_id != self.products["MKP-MUG"]
         ).unlink()
         credit_note.invoice_line_ids.quantity = 1
         with trap_jobs() as trap:
@@ -66,7 +66,7 @@ class TestMarketplaceRefunds(MiraklCase):
         self.assertEqual(credit_notes, credit_note)
 
     def test_an_operator_refund_becomes_one_credit_note(self):
-        order_id, sale = self.shipping_order(("LAMP-BRASS", 1))
+        order_id, sale = self.shipping_order(("MKP-LAMP", 1))
         self.invoice(sale)
         line_id = self.mirakl_order(order_id)["order_lines"][0]["order_line_id"]
         refund = self.marketplace.operator_refund(line_id, "20.00")
@@ -112,8 +112,8 @@ class TestMarketplaceStock(MiraklCase):
             self.run_jobs(trap)
 
         stock = self.marketplace.stock
-        self.assertEqual(stock["LAMP-BRASS"], {"": 10})
-        self.assertEqual(stock["MUG-ENAMEL"], {"": 10})
+        self.assertEqual(stock["MKP-LAMP"], {"": 10})
+        self.assertEqual(stock["MKP-MUG"], {"": 10})
         self.assertNotIn("GHOST-SKU", stock)
         self.assertIn("GHOST-SKU", ghost_binding.last_export_error)
         (exchange,) = self.exchanges(topic="stock.import")
@@ -125,9 +125,9 @@ class TestMarketplaceStock(MiraklCase):
         binding = self.env["retail.product.binding"].create(
             {
                 "backend_id": self.backend.id,
-                "product_id": self.products["RUG-WOOL"].id,
-                "external_id": "RUG-WOOL",
-                "external_sku": "RUG-WOOL",
+                "product_id": self.products["MKP-RUG"].id,
+                "external_id": "MKP-RUG",
+                "external_sku": "MKP-RUG",
             }
         )
         self.minute_passes()
@@ -135,7 +135,7 @@ class TestMarketplaceStock(MiraklCase):
             self.backend.action_push_all_stock()
             self.backend._export_stock_job()
             self.env["stock.quant"]._update_available_quantity(
-                self.products["RUG-WOOL"], self.warehouse.lot_stock_id, 1
+                self.products["MKP-RUG"], self.warehouse.lot_stock_id, 1
             )
             self.env.invalidate_all()
             self.backend.action_push_all_stock()
