@@ -15,6 +15,7 @@ from types import ModuleType
 # Adding a channel is one line: its name and the module implementing it.
 CHANNELS: dict[str, str] = {
     "generic": "sandbox.generic",
+    "loop": "sandbox.loop",
     "mirakl": "sandbox.mirakl",
     "woocommerce": "sandbox.woocommerce",
 }
