@@ -393,6 +393,8 @@ def test_dropped_webhooks_repaired_by_reconciliation(odoo_server_factory, fault_
                 # Polls from here on, re-reading one minute before.
                 "import_checkpoint": _odoo_datetime(_utcnow()),
                 "reread_window": 1,
+                # Each run of the cron polls it, however recent the last.
+                "poll_interval": 0,
             },
         )
         server.rpc("retail.backend", "action_test_connection", [backend])
