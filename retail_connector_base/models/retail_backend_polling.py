@@ -45,8 +45,9 @@ class RetailBackend(models.Model):
 
     def _inverse_import_checkpoint(self):
         for backend in self:
-            backend._poll_set_checkpoint(
-                const.POLL_STREAM_ORDERS, backend.import_checkpoint
+            # Set by hand, not a run: the stream stays due.
+            backend._poll_stream_write(
+                const.POLL_STREAM_ORDERS, {"checkpoint": backend.import_checkpoint}
             )
 
     # ------------------------------------------------------------------
