@@ -1,0 +1,1 @@
+"""Pure code of the returns platforms: signatures, payloads -> canonical."""
