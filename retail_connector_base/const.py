@@ -46,6 +46,8 @@ FEATURE_CANCEL_EXPORT = "cancel_export"
 FEATURE_REFUND_EXPORT = "refund_export"
 FEATURE_LOCATIONS = "locations"
 FEATURE_CATALOG = "catalog"
+# Returns arrive from the channel (a returns platform); see the returns addon.
+FEATURE_RETURNS = "returns"
 FEATURE_LABELS = {
     FEATURE_WEBHOOKS: "webhooks",
     FEATURE_ORDERS: "orders",
@@ -59,6 +61,7 @@ FEATURE_LABELS = {
     FEATURE_REFUND_EXPORT: "refunds",
     FEATURE_LOCATIONS: "several locations",
     FEATURE_CATALOG: "catalog linking",
+    FEATURE_RETURNS: "returns",
 }
 
 # Outcome of linking one channel product to an Odoo product by SKU.

@@ -36,6 +36,7 @@ class RetailBackend(models.Model):
     supports_price_export = fields.Boolean(compute="_compute_channel_features")
     supports_locations = fields.Boolean(compute="_compute_channel_features")
     supports_catalog = fields.Boolean(compute="_compute_channel_features")
+    supports_returns = fields.Boolean(compute="_compute_channel_features")
     channel_feature_summary = fields.Char(
         string="Channel Supports", compute="_compute_channel_features"
     )
@@ -70,6 +71,7 @@ class RetailBackend(models.Model):
             backend.supports_price_export = const.FEATURE_PRICE_EXPORT in features
             backend.supports_locations = const.FEATURE_LOCATIONS in features
             backend.supports_catalog = const.FEATURE_CATALOG in features
+            backend.supports_returns = const.FEATURE_RETURNS in features
             backend.supports_status_mapping = bool(
                 backend._channel_default_status_mapping()
             )

@@ -1,0 +1,5 @@
+from . import retail_backend_returns
+from . import retail_return_reason
+from . import retail_backend_loop
+from . import rma_batch
+from . import rma

@@ -1,0 +1,183 @@
+"""The Loop returns platform as a channel: signed webhooks, subscriptions.
+
+Loop signs the raw body (base64 HMAC-SHA256 in ``X-Loop-Signature``) and
+sends no event id: a delivery is known by the digest of its body. Returns
+and labels become canonical records applied by the returns processors; an
+unknown state or outcome fails the exchange for a person to read.
+"""
+
+import json
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.retail_connector_base import const as base_const
+from odoo.addons.retail_connector_base.services.errors import WebhookRejected
+from odoo.addons.retail_connector_base.tools import canonical, inbound
+from odoo.addons.retail_connector_base.utils import secret_field, secret_set_field
+
+from .. import const
+from ..tools import loop
+from ..tools.loop_client import LoopClient
+
+
+class RetailBackend(models.Model):
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    channel = fields.Selection(
+        selection_add=[(const.CHANNEL, "Loop Returns")],
+        ondelete={const.CHANNEL: "cascade"},
+    )
+    loop_api_url = fields.Char(
+        string="Loop API URL",
+        default="https://api.loopreturns.com",
+        help="Loop's API; a sandbox's address in tests.",
+    )
+    loop_api_key = secret_field(
+        const.SECRET_API_KEY,
+        string="Loop API Key",
+        help="Loop admin › Developers › API key with the Webhooks scope. "
+        "Write-only: stored encrypted, never shown again.",
+    )
+    loop_api_key_set = secret_set_field(const.SECRET_API_KEY)
+
+    # ------------------------------------------------------------------
+    # The channel contract
+    # ------------------------------------------------------------------
+    def _channel_features(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_features()
+        return frozenset(
+            {
+                base_const.FEATURE_WEBHOOKS,
+                base_const.FEATURE_WEBHOOK_SUBSCRIPTION,
+                base_const.FEATURE_RETURNS,
+            }
+        )
+
+    def _channel_sensitive_headers(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_sensitive_headers()
+        return frozenset({loop.SIGNATURE_HEADER})
+
+    def _channel_check_ready(self):
+        if self.channel != const.CHANNEL:
+            return super()._channel_check_ready()
+        if not self.return_storefront_ids:
+            raise UserError(
+                _(
+                    "Choose the connections whose orders “%s” returns (Orders Sold "
+                    "By) before activating it.",
+                    self.name,
+                )
+            )
+
+    def _loop_client(self):
+        self.ensure_one()
+        key = self._get_secret(const.SECRET_API_KEY)
+        if not key or not self.loop_api_url:
+            raise UserError(_("Set the Loop API URL and key of “%s” first.", self.name))
+        http = self._http_client(
+            self.loop_api_url, headers={"X-Authorization": key}, secrets=(key,)
+        )
+        return LoopClient(http)
+
+    # Inbound ----------------------------------------------------------
+    def _webhook_verify(self, delivery):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_verify(delivery)
+        secret = self._webhook_secret_for_verification()
+        header = delivery.headers.get(loop.SIGNATURE_HEADER) or ""
+        if not header:
+            raise WebhookRejected(401, f"missing {loop.SIGNATURE_HEADER} header")
+        if not loop.verify_signature(secret, delivery.raw_body, header):
+            raise WebhookRejected(401, "signature does not match the body")
+
+    def _webhook_parse(self, delivery):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_parse(delivery)
+        try:
+            payload = json.loads(delivery.raw_body)
+        except ValueError as exc:
+            raise inbound.MalformedPayload(f"the body is not JSON: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise inbound.MalformedPayload("the body is not a JSON object")
+        topic, trigger = loop.event_kind(payload)
+        if not trigger:
+            raise inbound.MalformedPayload("the body has no trigger")
+        external_id = str(payload.get("return_id") or payload.get("id") or "")
+        return inbound.InboundEvent(
+            topic=f"loop.{trigger}",
+            dedup_key=loop.dedup_key(delivery.raw_body),
+            external_id=external_id,
+            occurred_at=None,
+        )
+
+    def _map_inbound(self, exchange):
+        if self.channel != const.CHANNEL:
+            return super()._map_inbound(exchange)
+        payload = json.loads(exchange.payload)
+        trigger = (exchange.topic or "").removeprefix("loop.")
+        if trigger.startswith("return."):
+            return loop.return_to_canonical(payload)
+        if trigger.startswith("label."):
+            return loop.label_to_canonical(payload)
+        if trigger == "restock.requested":
+            # Odoo decides what goes back to stock (the inspection): the
+            # platform's request is kept on the exchange, nothing applied.
+            return None
+        raise canonical.CanonicalError(
+            "trigger", f"{trigger!r} is not a Loop trigger this connection handles"
+        )
+
+    # Subscriptions ----------------------------------------------------
+    def _webhook_subscribe(self, secret):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscribe(secret)
+        client = self._loop_client()
+        existing = {
+            (row.get("topic"), row.get("trigger")): row
+            for row in self._channel_call(client.webhooks)
+            if row.get("url") == self.webhook_url
+        }
+        created = reactivated = 0
+        for topic, trigger in loop.SUBSCRIPTIONS:
+            row = existing.get((topic, trigger))
+            if not row:
+                body = loop.subscription_body(topic, trigger, self.webhook_url)
+                self._channel_call(client.subscribe, body)
+                created += 1
+            elif row.get("status") != "active":
+                self._channel_call(client.set_status, row["id"], "active")
+                reactivated += 1
+        return _(
+            "%(created)s subscriptions created and %(again)s re-activated on Loop, "
+            "delivering to %(url)s. Set the same webhook secret in Loop.",
+            created=created,
+            again=reactivated,
+            url=self.webhook_url,
+        )
+
+    def _webhook_subscriptions_read(self):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscriptions_read()
+        return [
+            {
+                "external_id": str(row.get("id")),
+                "topic": f"{row.get('topic')}/{row.get('trigger')}",
+                "status": "active" if row.get("status") == "active" else "disabled",
+                "delivery_url": row.get("url") or "",
+                "name": row.get("trigger") or "",
+            }
+            for row in self._channel_call(self._loop_client().webhooks)
+        ]
+
+    def _webhook_subscription_set_active(self, row):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscription_set_active(row)
+        self._channel_call(self._loop_client().set_status, row.external_id, "active")
+
+    def _webhook_subscription_delete(self, row):
+        if self.channel != const.CHANNEL:
+            return super()._webhook_subscription_delete(row)
+        self._channel_call(self._loop_client().delete, row.external_id)

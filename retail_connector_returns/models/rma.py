@@ -1,0 +1,49 @@
+"""OCA RMAs that know their channel return, and refund when its policy says."""
+
+from odoo import fields, models
+
+
+class Rma(models.Model):
+    _inherit = "rma"
+
+    retail_backend_id = fields.Many2one(
+        related="batch_id.retail_backend_id", store=True, string="Returns Channel"
+    )
+    retail_outcome = fields.Selection(
+        [("refund", "Refund"), ("exchange", "Exchange"), ("credit", "Store credit")],
+        string="Customer Wants",
+        readonly=True,
+        copy=False,
+    )
+    retail_exchange_sku = fields.Char(string="Exchange For", readonly=True, copy=False)
+    retail_unit_ids = fields.Char(
+        string="Channel Units",
+        readonly=True,
+        copy=False,
+        help="The channel's ids of the returned units (one per unit).",
+    )
+
+    def action_confirm(self):
+        result = super().action_confirm()
+        batches = self.batch_id.filtered("retail_backend_id")
+        approved = batches.filtered(
+            lambda b: self.env["retail.backend"]._return_refund_policy_met(
+                b, "approval"
+            )
+        )
+        approved._retail_refund()
+        return result
+
+    def update_received_state_on_reception(self):
+        result = super().update_received_state_on_reception()
+        batches = self.batch_id.filtered(
+            lambda b: (
+                b.retail_backend_id
+                and all(rma.state == "received" for rma in b.rma_ids)
+            )
+        )
+        received = batches.filtered(
+            lambda b: self.env["retail.backend"]._return_refund_policy_met(b, "receipt")
+        )
+        received._retail_refund()
+        return result

@@ -1,0 +1,115 @@
+from odoo.tests import tagged
+
+from .common import LoopReturnsCase, trap_jobs
+
+
+@tagged("post_install", "-at_install")
+class TestLoopReturns(LoopReturnsCase):
+    def test_a_three_unit_return_is_one_return_one_credit_note_one_store_refund(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 2), ("CHAIR-OAK", 1))
+        payload = self.return_payload(
+            order,
+            sale,
+            [
+                ("MUG-ENAMEL", "damaged", "refund"),
+                ("MUG-ENAMEL", "damaged", "refund"),
+                ("CHAIR-OAK", "too_big", "refund"),
+            ],
+        )
+
+        exchange = self.loop_process(payload)
+
+        self.assertEqual(exchange.state, "done", exchange.error)
+        batch = self.batch(payload)
+        self.assertEqual(len(batch), 1)
+        self.assertEqual(batch.retail_order_id, sale)
+        self.assertEqual(batch.state, "confirmed")
+        quantities = {
+            rma.product_id.default_code: rma.product_uom_qty for rma in batch.rma_ids
+        }
+        self.assertEqual(quantities, {"MUG-ENAMEL": 2.0, "CHAIR-OAK": 1.0})
+        receipt = batch.rma_ids.reception_move_id.picking_id
+        self.assertEqual(len(receipt), 1, "one receipt for the whole return")
+        # Refund after receipt: nothing leaves before the goods are back.
+        self.assertFalse(batch.retail_refund_id)
+        self.assertFalse(self.store.refunds)
+
+        receipt.move_ids.picked = True
+        with trap_jobs() as trap:
+            receipt.button_validate()
+            self.perform_jobs(trap, "_export_refund_job")
+
+        credit_note = batch.retail_refund_id
+        self.assertEqual(len(batch.rma_ids.refund_id), 1)
+        self.assertEqual(credit_note.state, "posted")
+        self.assertAlmostEqual(
+            credit_note.amount_total,
+            sum(
+                line.price_total
+                / line.product_uom_qty
+                * {"MUG-ENAMEL": 2, "CHAIR-OAK": 1}[line.product_id.default_code]
+                for line in sale.order_line
+                if line.product_id.default_code in ("MUG-ENAMEL", "CHAIR-OAK")
+            ),
+            places=2,
+        )
+        (refund,) = self.store.refunds.values()
+        self.assertEqual(credit_note.retail_external_refund_id, str(refund["id"]))
+        self.assertEqual(refund["order_id"], order["id"])
+
+        # Posted again after a reset: the store is not refunded twice.
+        credit_note.button_draft()
+        with trap_jobs() as trap:
+            credit_note.action_post()
+            self.perform_jobs(trap, "_export_refund_job")
+        self.assertEqual(len(self.store.refunds), 1)
+
+    def test_the_same_webhook_three_times_and_out_of_order(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 1))
+        created = self.return_payload(
+            order, sale, [("MUG-ENAMEL", "changed_mind", "refund")]
+        )
+        updated = dict(
+            created, trigger="return.updated", edited_at="2026-12-01T11:00:00+00:00"
+        )
+        # The update arrives first, then the creation three times.
+        self.loop_process(updated)
+        for _attempt in range(3):
+            outcome, _exchange = self.loop_deliver(created)
+        self.assertEqual(outcome, "duplicate")
+        self.loop_process(created)
+        self.assertEqual(len(self.batch(created)), 1)
+        self.assertEqual(len(self.batch(created).rma_ids), 1)
+
+    def test_a_bad_signature_is_refused_and_stores_nothing(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 1))
+        payload = self.return_payload(order, sale, [("MUG-ENAMEL", "x", "refund")])
+        from odoo.addons.retail_connector_base.services.errors import WebhookRejected
+
+        with self.assertRaises(WebhookRejected):
+            self.loop_deliver(payload, secret="not-the-secret")
+        self.assertFalse(
+            self.env["retail.exchange"].search([("backend_id", "=", self.loop.id)])
+        )
+
+    def test_a_return_for_an_unknown_order_waits_then_is_retried(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 1))
+        payload = self.return_payload(order, sale, [("MUG-ENAMEL", "x", "refund")])
+        payload["provider_order_id"] = "999999"
+        exchange = self.loop_process(payload)
+        self.assertEqual(exchange.state, "failed")
+        self.assertIn("999999", exchange.error)
+        self.assertIn("not in Odoo", exchange.error)
+
+        # The return was for the other order after all (fixed on the platform):
+        payload["provider_order_id"] = str(order["id"])
+        fixed = self.loop_process(dict(payload, edited_at="2026-12-01T12:00:00+00:00"))
+        self.assertEqual(fixed.state, "done", fixed.error)
+        self.assertEqual(self.batch(payload).retail_order_id, sale)
+
+    def test_an_unknown_outcome_fails_readably(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 1))
+        payload = self.return_payload(order, sale, [("MUG-ENAMEL", "x", "teleport")])
+        exchange = self.loop_process(payload)
+        self.assertEqual(exchange.state, "failed")
+        self.assertIn("teleport", exchange.error)
