@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..common import parse_decimal
+from ..common import parse_decimal, round_half_up
 from .const import CREDIT_OUTCOMES, EXCHANGE_OUTCOMES, REFUND_OUTCOMES
 from .render import render_return
 from .values import ZERO, money, stamp
@@ -170,9 +170,10 @@ class Returns:
             return self.render_return(record)
 
     def _line_item(self, line: dict, unit: dict, now: float) -> dict:
-        price = parse_decimal(line.get("price", 0))
-        tax = parse_decimal(line.get("tax", 0))
-        discount = parse_decimal(line.get("discount", 0))
+        # Unit amounts in cents, so the totals add up the amounts shown.
+        price = round_half_up(parse_decimal(line.get("price", 0)))
+        tax = round_half_up(parse_decimal(line.get("tax", 0)))
+        discount = round_half_up(parse_decimal(line.get("discount", 0)))
         return {
             "line_item_id": next(self._line_item_ids),
             "provider_line_item_id": unit["provider_line_item_id"],
