@@ -15,7 +15,9 @@
         "security/ir.model.access.csv",
         "security/retail_returns_security.xml",
         "data/rma_operation_data.xml",
+        "data/ir_cron_data.xml",
         "views/retail_backend_views.xml",
+        "views/retail_return_report_views.xml",
         "views/rma_views.xml",
     ],
 }

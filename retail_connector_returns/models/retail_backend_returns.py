@@ -50,6 +50,12 @@ class RetailBackend(models.Model):
     return_reason_ids = fields.One2many(
         "retail.return.reason", "backend_id", string="Return Reasons"
     )
+    return_stuck_days = fields.Integer(
+        string="Flag Returns Stalled After (days)",
+        default=14,
+        help="A channel return not refunded this long after its request gets an "
+        "activity for the connection's responsible. 0: never.",
+    )
     return_default_reason_id = fields.Many2one(
         "rma.reason",
         string="Default Return Reason",

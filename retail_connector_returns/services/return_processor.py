@@ -105,6 +105,7 @@ class ReturnProcessor:
                 "retail_order_id": sale.id,
                 "operation_id": self.backend._return_operation().id,
                 "location_id": sale.warehouse_id.rma_loc_id.id or False,
+                "retail_requested_at": ret.created_at or fields.Datetime.now(),
             }
         )
         self._add_rmas(batch, ret, sale)

@@ -113,3 +113,53 @@ class TestLoopReturns(LoopReturnsCase):
         exchange = self.loop_process(payload)
         self.assertEqual(exchange.state, "failed")
         self.assertIn("teleport", exchange.error)
+
+
+@tagged("post_install", "-at_install")
+class TestReturnScreens(LoopReturnsCase):
+    def test_label_rates_cycle_time_and_stalled_returns(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 2))
+        payload = self.return_payload(
+            order, sale, [("MUG-ENAMEL", "damaged", "refund")]
+        )
+        self.loop_process(payload)
+        batch = self.batch(payload)
+
+        # The label's tracking number lands on the return receipt.
+        label = {
+            "topic": "label",
+            "trigger": "label.updated",
+            "shop_id": 77,
+            "return_id": payload["id"],
+            "order_id": payload["order_id"],
+            "provider_order_id": payload["provider_order_id"],
+            "carrier": "DHL",
+            "tracking_number": "JD0002",
+            "label_status": "delivered",
+            "label_updated_at": "2026-12-02T08:00:00+00:00",
+        }
+        exchange = self.loop_process(label)
+        self.assertEqual(exchange.state, "done", exchange.error)
+        receipt = batch.rma_ids.reception_move_id.picking_id
+        self.assertEqual(receipt.carrier_tracking_ref, "JD0002")
+
+        # One of two mugs came back: a 50 % return rate, by reason.
+        self.env["retail.return.report"].invalidate_model()
+        (row,) = self.env["retail.return.report"].search(
+            [("product_id", "=", self.products["MUG-ENAMEL"].id)]
+        )
+        self.assertEqual((row.sold_qty, row.returned_qty), (2.0, 1.0))
+        self.assertAlmostEqual(row.return_rate, 50.0)
+
+        # Not refunded three weeks after the request: flagged once.
+        batch.retail_requested_at = batch.retail_requested_at.replace(year=2025)
+        self.env["rma.batch"]._cron_retail_stuck_returns()
+        self.env["rma.batch"]._cron_retail_stuck_returns()
+        self.assertEqual(len(batch.activity_ids), 1)
+
+        receipt.move_ids.picked = True
+        with trap_jobs() as trap:
+            receipt.button_validate()
+            self.perform_jobs(trap, "_export_refund_job")
+        self.assertTrue(batch.retail_refund_id)
+        self.assertGreater(batch.retail_cycle_days, 300)
