@@ -9,7 +9,13 @@
     "maintainers": ["retail-connector"],
     "license": "AGPL-3",
     "development_status": "Alpha",
-    "depends": ["retail_connector_base", "rma_sale", "rma_batch", "rma_reason"],
+    "depends": [
+        "retail_connector_base",
+        "rma_sale",
+        "rma_batch",
+        "rma_reason",
+        "loyalty",
+    ],
     "external_dependencies": {"python": ["requests", "cryptography"]},
     "data": [
         "security/ir.model.access.csv",
