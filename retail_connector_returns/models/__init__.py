@@ -5,3 +5,6 @@ from . import rma_batch
 from . import rma_batch_cycle
 from . import retail_return_report
 from . import rma
+from . import rma_outcome
+from . import rma_batch_outcome
+from . import retail_backend_outcomes

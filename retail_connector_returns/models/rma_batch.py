@@ -61,7 +61,11 @@ class RmaBatch(models.Model):
             if batch.retail_refund_id:
                 continue
             rmas = batch.rma_ids.filtered(
-                lambda rma: rma.can_be_refunded and not rma.refund_id
+                lambda rma: (
+                    rma.can_be_refunded
+                    and not rma.refund_id
+                    and rma._retail_refunds_money()
+                )
             )
             if not rmas:
                 continue
