@@ -1,1 +1,2 @@
 from . import test_loop_returns
+from . import test_loop_platform

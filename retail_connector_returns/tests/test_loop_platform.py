@@ -1,0 +1,81 @@
+"""The returns platform over real HTTP: subscriptions, then a return delivered
+to Odoo's webhook by the Loop sandbox, signed over its exact bytes."""
+
+import os
+import sys
+
+from odoo.tests import tagged
+
+from .common import LOOP_SECRET, LoopReturnsCase, trap_jobs
+
+REPOSITORY = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
+if REPOSITORY not in sys.path:
+    sys.path.append(REPOSITORY)
+
+from sandbox.loop import (  # noqa: E402
+    DEFAULT_API_KEY,
+    LoopPlatform,
+    order_from_woocommerce,
+    serve_loop,
+)
+
+
+@tagged("post_install", "-at_install")
+class TestLoopPlatform(LoopReturnsCase):
+    def setUp(self):
+        super().setUp()
+        self.platform = LoopPlatform(
+            webhook_secret=LOOP_SECRET, retry_scale=0.001, delivery_workers=1, seed=3
+        )
+        self.platform_server = serve_loop(self.platform)
+        self.addCleanup(self.platform_server.shutdown)
+        self.loop.write(
+            {"loop_api_url": self.platform_server.url, "loop_api_key": DEFAULT_API_KEY}
+        )
+        # Deliveries come back to this test's HTTP server.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "web.base.url", self.base_url()
+        )
+
+    def test_registered_subscriptions_deliver_a_return_to_odoo(self):
+        self.env.flush_all()
+        self.loop.action_register_webhooks()
+        with self.platform.lock:
+            pairs = sorted(
+                (sub["topic"], sub["trigger"])
+                for sub in self.platform.subscriptions.values()
+            )
+        self.assertIn(("return", "return.created"), pairs)
+        self.assertIn(("label", "label.updated"), pairs)
+        # Registering again creates nothing new.
+        self.loop.action_register_webhooks()
+        self.assertEqual(len(self.platform.subscriptions), len(pairs))
+
+        order, sale = self.delivered_order(("MUG-ENAMEL", 2))
+        units = [
+            (line["id"], "damaged", "refund")
+            for line in self.store_order(order["id"])["line_items"]
+        ]
+        self.env.flush_all()
+        self.platform.create_return(
+            order_from_woocommerce(self.store_order(order["id"])), units[:1] * 2
+        )
+        self.assertTrue(self.platform.wait_idle(timeout=30))
+        self.env.invalidate_all()
+
+        exchanges = self.env["retail.exchange"].search(
+            [("backend_id", "=", self.loop.id), ("direction", "=", "inbound")]
+        )
+        self.assertEqual(len(exchanges), 1)
+        with trap_jobs():
+            exchanges._process_job()
+        self.assertEqual(exchanges.state, "done", exchanges.error)
+        (batch,) = self.env["rma.batch"].search(
+            [("retail_backend_id", "=", self.loop.id)]
+        )
+        self.assertEqual(batch.retail_order_id, sale)
+        self.assertEqual(batch.rma_ids.product_uom_qty, 2.0)
+        attempts = [d for d in self.platform.deliveries if d.get("status")]
+        self.assertTrue(all(d["status"] == 200 for d in attempts), attempts)
