@@ -25,5 +25,6 @@
         "views/retail_backend_views.xml",
         "views/retail_return_report_views.xml",
         "views/rma_views.xml",
+        "views/retail_return_outcome_views.xml",
     ],
 }
