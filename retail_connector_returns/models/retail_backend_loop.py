@@ -11,6 +11,7 @@ import json
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import WebhookRejected
 from odoo.addons.retail_connector_base.tools import canonical, inbound
@@ -40,6 +41,16 @@ class RetailBackend(models.Model):
         "Write-only: stored encrypted, never shown again.",
     )
     loop_api_key_set = secret_set_field(const.SECRET_API_KEY)
+    loop_restock = fields.Selection(
+        [
+            ("odoo", "Odoo decides (after inspection)"),
+            ("platform", "Loop decides: restock what it asks"),
+        ],
+        string="Restock",
+        default="odoo",
+        help="What a restock request of Loop does: noted on the return, or the "
+        "received units of the return put back in stock at once.",
+    )
 
     # ------------------------------------------------------------------
     # The channel contract
@@ -123,12 +134,69 @@ class RetailBackend(models.Model):
         if trigger.startswith("label."):
             return loop.label_to_canonical(payload)
         if trigger == "restock.requested":
-            # Odoo decides what goes back to stock (the inspection): the
-            # platform's request is kept on the exchange, nothing applied.
-            return None
+            return self._loop_restock_requested(payload)
         raise canonical.CanonicalError(
             "trigger", f"{trigger!r} is not a Loop trigger this connection handles"
         )
+
+    def _loop_restock_requested(self, payload):
+        """Loop asks to restock a return's units: per the connection."""
+        request = loop.restock_to_canonical(payload)
+        batch = self.env["rma.batch"].search(
+            [
+                ("retail_backend_id", "=", self.id),
+                ("retail_external_id", "=", request.return_external_id),
+            ],
+            limit=1,
+        )
+        if not batch:
+            raise canonical.CanonicalError(
+                "return_id",
+                f"return {request.return_external_id} is not in Odoo: press Retry "
+                "once it is",
+            )
+        if self.loop_restock != "platform":
+            batch.message_post(
+                body=_("Loop asks to restock this return; Odoo decides at inspection.")
+            )
+            return None
+        received = batch.rma_ids.filtered(lambda rma: rma.state == "received")
+        moved = received._retail_put_back_in_stock()
+        batch.message_post(
+            body=_("Restocked as Loop asked: %s units back in stock.", moved)
+        )
+        return None
+
+    def _loop_close_return_job(self, batch_id):
+        """Job: close the return on Loop once its refund has left Odoo."""
+        self.ensure_one()
+        batch = self.env["rma.batch"].browse(batch_id).exists()
+        if not batch or not batch.retail_refund_id:
+            return _("Nothing to do: the return has no refund.")
+        note = batch.retail_refund_id
+        if not note.retail_external_refund_id and not batch.retail_refund_by_hand:
+            raise RetryableJobError(
+                _("The refund has not reached the channel yet."), seconds=60
+            )
+        refunds = []
+        if note.retail_external_refund_id:
+            refunds.append(
+                {
+                    "gateway": batch.retail_sale_backend_id.channel or "odoo",
+                    "amount": f"{note.amount_total:.2f}",
+                    "currency": note.currency_id.name,
+                    "provider_refund_id": note.retail_external_refund_id,
+                }
+            )
+        payload = {"return_id": batch.retail_external_id, "refunds": refunds}
+        replay = self._outbound_replay("_loop_close_return_job", batch_id)
+        with replay._outbound_call(
+            "return.close", payload, external_id=batch.retail_external_id, record=batch
+        ):
+            replay._channel_call(
+                self._loop_client().close_return, batch.retail_external_id, refunds
+            )
+        return _("Closed on Loop.")
 
     # Subscriptions ----------------------------------------------------
     def _webhook_subscribe(self, secret):

@@ -79,3 +79,16 @@ class TestLoopPlatform(LoopReturnsCase):
         self.assertEqual(batch.rma_ids.product_uom_qty, 2.0)
         attempts = [d for d in self.platform.deliveries if d.get("status")]
         self.assertTrue(all(d["status"] == 200 for d in attempts), attempts)
+
+        # Received, refunded on the store, then closed on Loop with that refund.
+        receipt = batch.rma_ids.reception_move_id.picking_id
+        receipt.move_ids.picked = True
+        with trap_jobs() as trap:
+            receipt.button_validate()
+            self.perform_jobs(trap, "_export_refund_job")
+            self.perform_jobs(trap, "_loop_close_return_job")
+        (refund,) = self.store.refunds.values()
+        loop_return = self.platform.return_payload(int(batch.retail_external_id))
+        self.assertEqual(loop_return["state"], "closed")
+        (closed_with,) = loop_return["refunds"]
+        self.assertEqual(str(closed_with["provider_refund_id"]), str(refund["id"]))

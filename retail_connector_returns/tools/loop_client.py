@@ -32,3 +32,11 @@ class LoopClient:
 
     def delete(self, webhook_id):
         self.http.delete(f"{API_PREFIX}/webhooks/{webhook_id}")
+
+    def close_return(self, return_id, refunds=()):
+        """Close a return, saying what was refunded (list of
+        ``{gateway, amount, currency, provider_refund_id}``)."""
+        return self.http.post(
+            f"{API_PREFIX}/warehouse/return/{return_id}/close",
+            json={"refunds": list(refunds)},
+        ).json()
