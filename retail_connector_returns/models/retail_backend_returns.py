@@ -16,7 +16,7 @@ from ..services.return_processor import LabelProcessor, ReturnProcessor
 
 
 class RetailBackend(models.Model):
-    _inherit = "retail.backend"
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
 
     return_storefront_ids = fields.Many2many(
         "retail.backend",

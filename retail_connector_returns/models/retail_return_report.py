@@ -15,7 +15,7 @@ class RetailReturnReport(models.Model):
     backend_id = fields.Many2one("retail.backend", string="Sold Through", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
-    reason_id = fields.Many2one("rma.reason", string="Reason", readonly=True)
+    reason_id = fields.Many2one("rma.reason", readonly=True)
     # A product's units sold stand on each of its reason rows: never add them.
     sold_qty = fields.Float(string="Units Sold", readonly=True, aggregator="max")
     returned_qty = fields.Float(string="Units Returned", readonly=True)

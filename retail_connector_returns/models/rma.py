@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class Rma(models.Model):
-    _inherit = "rma"
+    _inherit = "rma"  # pylint: disable=consider-merging-classes-inherited
 
     retail_backend_id = fields.Many2one(
         related="batch_id.retail_backend_id", store=True, string="Returns Channel"

@@ -7,7 +7,7 @@ from odoo.addons.retail_connector_base import const as base_const
 
 
 class RmaBatch(models.Model):
-    _inherit = "rma.batch"
+    _inherit = "rma.batch"  # pylint: disable=consider-merging-classes-inherited
 
     retail_backend_id = fields.Many2one(
         "retail.backend",
