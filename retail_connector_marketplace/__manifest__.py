@@ -21,5 +21,5 @@
         "views/retail_mirakl_settlement_views.xml",
         "data/ir_cron_settlement.xml",
     ],
-    "demo": [],
+    "demo": ["demo/retail_marketplace_demo.xml"],
 }

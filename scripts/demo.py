@@ -16,7 +16,16 @@
    (with some stock), and sets the demo WooCommerce connection up as a user
    would: Test connection, Register webhooks (to http://127.0.0.1:8069/...),
    Import orders since the store started, Link catalog, Push all stock.
-5. Prints a status block every few seconds until Ctrl-C, then stops everything:
+5. When ``retail_connector_marketplace`` is installed, starts the Mirakl
+   sandbox marketplace on http://127.0.0.1:8077 (simulated orders, billing
+   cycles paying out every few minutes), gives Odoo a product with stock for
+   every offer SKU it lacks, binds them, and sets the demo marketplace
+   connection up as a user would: Test connection, Set up accounting,
+   Activate, Push all stock. Then, as a warehouse and an accountant would, it
+   validates the deliveries of confirmed marketplace orders with a tracking
+   number, invoices and posts the delivered orders, and imports each payout as
+   a bank statement line: Retail Connector > Settlements shows closed cycles.
+6. Prints a status block every few seconds until Ctrl-C, then stops everything:
    per connection, Odoo's channel sale orders and exchanges next to what the
    sandbox saw (orders sent or placed, webhook deliveries, stock updates).
 
@@ -40,10 +49,12 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import child_process
+import demo_marketplace
 import odoo_db
 import odoo_paths
 import psycopg2
 from cryptography.fernet import Fernet
+from demo_marketplace import MKP_ADDON, MKP_API_KEY, start_marketplace
 from demo_support import (
     CONFIG_PATH,
     DEMO_DIR,
@@ -384,6 +395,7 @@ def parse_args(argv):
     store.add_argument(
         "--no-store", action="store_true", help="do not start the sandbox store"
     )
+    demo_marketplace.add_arguments(parser)
     parser.add_argument(
         "--interval", type=float, default=3.0, help="seconds between status lines"
     )
@@ -439,7 +451,7 @@ def start_generic(args, rpc, base_url, children):
     return backend_id, backend_name, webhook_url, state_url
 
 
-def check_ports(args, with_store):
+def check_ports(args, with_store, with_marketplace=False):
     """Fail early, with what to do, when a port the demo needs is taken."""
     if not port_is_free(args.port):
         raise DemoError(
@@ -451,12 +463,24 @@ def check_ports(args, with_store):
             f"port {args.store_port} is in use (a sandbox store left running?); "
             f'stop it or run make demo DEMO_ARGS="--store-port {args.store_port + 1}"'
         )
+    if with_marketplace and not port_is_free(args.marketplace_port):
+        port = args.marketplace_port
+        raise DemoError(
+            f"port {port} is in use (a sandbox marketplace left running?); stop it "
+            f'or run make demo DEMO_ARGS="--marketplace-port {port + 1}"'
+        )
 
 
-def report(args, rpc, children, figures):
-    """Print the status block every few seconds; fail when a child died."""
+def report(args, rpc, children, figures, chores=()):
+    """Print the status block every few seconds; fail when a child died.
+
+    ``chores`` are called before each block (the demo's warehouse and
+    accountant moving the marketplace orders on).
+    """
     block = StatusBlock()
     while True:
+        for chore in chores:
+            chore()
         for name, process, log_path in children:
             if process.poll() is not None:
                 if name != "Odoo" and process.returncode == 0:
@@ -481,7 +505,8 @@ def run(args):
     if not modules:
         raise DemoError("no retail_connector_* addon with a __manifest__.py found")
     with_store = WOO_ADDON in modules and not args.no_store
-    check_ports(args, with_store)
+    with_marketplace = MKP_ADDON in modules and not args.no_marketplace
+    check_ports(args, with_store, with_marketplace)
     gevent_port = 8072 if port_is_free(8072) else free_port()
     write_config(args.db, args.port, gevent_port)
     prepare_database(args.db, modules, args.reset)
@@ -516,9 +541,18 @@ def run(args):
                 f"  secret {WOO_CONSUMER_SECRET}; counters at"
                 f" {store_url}/_sandbox/state)\n"
             )
+        chores = []
+        if with_marketplace:
+            mkp_id, flow = start_marketplace(args, rpc, children)
+            figures[mkp_id] = flow.figures
+            chores.append(flow.step)
+            banner += (
+                f"  Mirakl sandbox marketplace: {flow.url} (key {MKP_API_KEY});"
+                f" payouts under\n  Retail Connector > Settlements\n"
+            )
         banner += "  Retail Connector > Exchanges shows them arriving. Ctrl-C stops.\n"
         print(banner, flush=True)
-        report(args, rpc, children, figures)
+        report(args, rpc, children, figures, chores)
     finally:
         # A second Ctrl-C must not cut the cleanup short and leave orphans.
         signal.signal(signal.SIGINT, signal.SIG_IGN)

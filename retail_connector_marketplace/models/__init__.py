@@ -12,3 +12,4 @@ from . import retail_backend_settlement
 from . import retail_mirakl_document
 from . import retail_mirakl_transaction
 from . import retail_mirakl_settlement_order
+from . import retail_backend_demo
