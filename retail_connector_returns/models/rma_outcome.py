@@ -9,7 +9,7 @@ from odoo import _, fields, models
 
 
 class Rma(models.Model):
-    _inherit = "rma"
+    _inherit = "rma"  # pylint: disable=consider-merging-classes-inherited
 
     retail_exchange_order_id = fields.Many2one(
         "sale.order",

@@ -1,2 +1,3 @@
 from . import test_loop_returns
 from . import test_loop_platform
+from . import test_outcomes
