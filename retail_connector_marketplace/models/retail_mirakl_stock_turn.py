@@ -27,18 +27,25 @@ class RetailMiraklStockTurn(models.Model):
 
     @api.model
     def _take(self, warehouse):
-        """Take `warehouse`'s turn until this transaction ends."""
+        """Take `warehouse`'s turn until this transaction ends.
+
+        A serialization failure here is the expected outcome of a concurrent
+        decision (see the class): the job is retried, so it is not logged as
+        an error.
+        """
         self.env.cr.execute(
             SQL(
                 "INSERT INTO retail_mirakl_stock_turn (warehouse_id, turn)"
                 " VALUES (%s, 0) ON CONFLICT (warehouse_id) DO NOTHING",
                 warehouse.id,
-            )
+            ),
+            log_exceptions=False,
         )
         self.env.cr.execute(
             SQL(
                 "UPDATE retail_mirakl_stock_turn SET turn = turn + 1"
                 " WHERE warehouse_id = %s",
                 warehouse.id,
-            )
+            ),
+            log_exceptions=False,
         )
