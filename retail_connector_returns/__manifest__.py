@@ -25,6 +25,8 @@
         "views/retail_backend_views.xml",
         "views/retail_return_report_views.xml",
         "views/rma_views.xml",
+        "views/retail_return_inspection_views.xml",
+        "wizards/rma_inspection_wizard_views.xml",
         "views/retail_return_outcome_views.xml",
     ],
 }

@@ -8,3 +8,4 @@ from . import rma
 from . import rma_outcome
 from . import rma_batch_outcome
 from . import retail_backend_outcomes
+from . import retail_return_inspection
