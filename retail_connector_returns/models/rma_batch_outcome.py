@@ -90,9 +90,8 @@ class RmaBatch(models.Model):
             self._retail_store_credit(credits)
         if self.retail_outcome_error:
             self.retail_outcome_error = False
-            self.activity_ids.filtered(
-                lambda act: act.summary == _("Exchange not made")
-            ).unlink()
+            summary = _("Exchange not made")
+            self.activity_ids.filtered(lambda act: act.summary == summary).unlink()
         return True
 
     def _retail_outcome_failed(self, reason):
