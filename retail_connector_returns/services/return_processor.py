@@ -112,7 +112,9 @@ class ReturnProcessor:
         return batch
 
     def _units_by_sale_line(self, ret, sale):
-        """``{sale line: [return lines]}``, one return line per unit."""
+        """``{(sale line, outcome, exchange SKU): [return lines]}``: the units
+        of one order line the customer wants the same thing for make one
+        RMA (two mugs back, one refunded and one exchanged: two RMAs)."""
         by_line = OrderedDict()
         for index, line in enumerate(ret.lines):
             sale_line = (
@@ -139,17 +141,20 @@ class ReturnProcessor:
                         order=sale.name,
                     )
                 )
-            by_line.setdefault(sale_line, []).append(line)
+            key = (sale_line, line.outcome, line.exchange_sku or "")
+            by_line.setdefault(key, []).append(line)
         return by_line
 
     def _add_rmas(self, batch, ret, sale):
-        values = []
-        for sale_line, units in self._units_by_sale_line(ret, sale).items():
-            quantity = sum(float(unit.quantity) for unit in units)
-            delivered = sale_line.move_ids.filtered(
-                lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+        groups = self._units_by_sale_line(ret, sale)
+        returned = {}
+        for (sale_line, _outcome, _sku), units in groups.items():
+            returned[sale_line] = returned.get(sale_line, 0.0) + sum(
+                float(unit.quantity) for unit in units
             )
-            if sum(delivered.mapped("quantity")) < quantity:
+        for sale_line, quantity in returned.items():
+            done = sum(self._delivered(sale_line).mapped("quantity"))
+            if done < quantity:
                 raise RetailBusinessError(
                     _(
                         "%(qty)s × %(product)s are returned but only %(done)s were "
@@ -157,10 +162,14 @@ class ReturnProcessor:
                         "press Retry.",
                         qty=quantity,
                         product=sale_line.product_id.display_name,
-                        done=sum(delivered.mapped("quantity")),
+                        done=done,
                         order=sale.name,
                     )
                 )
+        values = []
+        for (sale_line, _outcome, _sku), units in groups.items():
+            quantity = sum(float(unit.quantity) for unit in units)
+            delivered = self._delivered(sale_line)
             first = units[0]
             reason = self.backend._return_reason(first.reason)
             values.append(
@@ -186,6 +195,12 @@ class ReturnProcessor:
                 }
             )
         return self.env["rma"].sudo().create(values)
+
+    @staticmethod
+    def _delivered(sale_line):
+        return sale_line.move_ids.filtered(
+            lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
+        )
 
     @staticmethod
     def _description(units):

@@ -64,6 +64,18 @@ class TestLoopReturns(LoopReturnsCase):
             self.perform_jobs(trap, "_export_refund_job")
         self.assertEqual(len(self.store.refunds), 1)
 
+    def test_units_of_one_line_wanting_different_outcomes_are_two_rmas(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 2))
+        payload = self.return_payload(
+            order,
+            sale,
+            [("MUG-ENAMEL", "damaged", "refund"), ("MUG-ENAMEL", "gift", "credit")],
+        )
+        self.loop_process(payload)
+        rmas = self.batch(payload).rma_ids
+        self.assertEqual(sorted(rmas.mapped("retail_outcome")), ["credit", "refund"])
+        self.assertEqual(rmas.mapped("product_uom_qty"), [1.0, 1.0])
+
     def test_the_same_webhook_three_times_and_out_of_order(self):
         order, sale = self.delivered_order(("MUG-ENAMEL", 1))
         created = self.return_payload(
