@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -31,7 +32,7 @@ class TestInspection(LoopReturnsCase):
 
     def inspect(self, records):
         action = records.action_retail_inspect()
-        return self.env[action["res_model"]].browse(action["res_id"])
+        return records.env[action["res_model"]].browse(action["res_id"])
 
     def qty(self, product, location):
         return product.with_context(location=location.id).qty_available
@@ -123,8 +124,24 @@ class TestInspection(LoopReturnsCase):
         self.assertEqual(quarantine.name, "Quarantine")
         self.assertEqual(self.qty(rma.product_id, quarantine), 1.0)
 
-        # More units than are left are refused; the rest goes back to stock.
-        wizard = self.inspect(rma)
+        # A warehouse clerk (stock and RMA rights, no invoicing) inspects the
+        # rest: more units than are left are refused; the last goes to stock.
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Warehouse clerk",
+                "login": "clerk-inspection",
+                "email": "clerk@example.com",
+                "groups_id": [
+                    Command.set(
+                        [
+                            self.env.ref("stock.group_stock_user").id,
+                            self.env.ref("rma.rma_group_user_all").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        wizard = self.inspect(rma.with_user(clerk))
         self.assertEqual(len(wizard.line_ids), 1)
         wizard.line_ids.quantity = 2.0
         with self.assertRaises(UserError):
