@@ -3,9 +3,11 @@ from . import retail_return_reason
 from . import retail_backend_loop
 from . import rma_batch
 from . import rma_batch_cycle
+from . import rma_batch_loop
 from . import retail_return_report
 from . import rma
 from . import rma_outcome
 from . import rma_batch_outcome
 from . import retail_backend_outcomes
+from . import rma_restock
 from . import retail_return_inspection
