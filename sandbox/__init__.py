@@ -17,6 +17,7 @@ CHANNELS: dict[str, str] = {
     "generic": "sandbox.generic",
     "loop": "sandbox.loop",
     "mirakl": "sandbox.mirakl",
+    "square": "sandbox.square",
     "woocommerce": "sandbox.woocommerce",
 }
 
