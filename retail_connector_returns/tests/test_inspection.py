@@ -102,6 +102,9 @@ class TestInspection(LoopReturnsCase):
         self.assertEqual(inspections.refund_line_id, deduction)
         (refund,) = self.store_refunds(order)
         self.assertAlmostEqual(float(refund["amount"]), expected, places=2)
+        # No store line carries the deduction: the refund is the amount alone,
+        # its line items never adding up to more.
+        self.assertFalse(refund.get("line_items"))
         self.assertEqual(credit_note.retail_external_refund_id, str(refund["id"]))
 
         # The same units are not inspected twice.

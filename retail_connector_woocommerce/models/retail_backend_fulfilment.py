@@ -110,13 +110,16 @@ class RetailBackend(models.Model):
     def _woocommerce_refund_payload(self, move, store_order):
         """Body of the store refund of credit note `move`."""
         include_tax = bool(store_order.get("prices_include_tax"))
-        lines = []
+        lines, unmatched = [], False
         for line in move.invoice_line_ids.filtered(
             lambda item: item.display_type == "product"
         ):
             sale_lines = line.sale_line_ids.filtered(
                 lambda s: (s.retail_external_line_id or "").isdigit()
             )
+            if not line.sale_line_ids and line.price_subtotal:
+                # A deduction or an adjustment of no order line.
+                unmatched = True
             if not sale_lines or not line.quantity:
                 continue
             lines.append(
@@ -129,6 +132,10 @@ class RetailBackend(models.Model):
                     ),
                 }
             )
+        if unmatched:
+            # The store's line items must add up to the refund: with a part
+            # no store line carries (a deduction), refund the amount alone.
+            lines = []
         remaining = mappers.refundable_amount(store_order)
         amount = mappers.cents(move.amount_total)
         if amount > remaining:
