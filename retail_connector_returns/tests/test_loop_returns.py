@@ -1,5 +1,13 @@
 from odoo.tests import tagged
 
+from odoo.addons.retail_connector_base.services.errors import WebhookRejected
+from odoo.addons.retail_connector_base.tests.common import (
+    encode,
+    make_event,
+    make_order_data,
+)
+from odoo.addons.retail_connector_base.tools.inbound import InboundDelivery
+
 from .common import LoopReturnsCase, trap_jobs
 
 
@@ -76,6 +84,72 @@ class TestLoopReturns(LoopReturnsCase):
         self.assertEqual(sorted(rmas.mapped("retail_outcome")), ["credit", "refund"])
         self.assertEqual(rmas.mapped("product_uom_qty"), [1.0, 1.0])
 
+    def test_a_storefront_taking_no_refunds_leaves_the_refund_by_hand(self):
+        kiosk = self.env["retail.backend"].create(
+            {
+                "name": "Kiosk (generic channel)",
+                "channel": "generic",
+                "warehouse_id": self.warehouse.id,
+                "pricelist_id": self.pricelist.id,
+                "webhook_secret": "whsec-kiosk",
+                "outbound_url": "http://127.0.0.1:9/events",
+            }
+        )
+        self.env["retail.tax.mapping"].create(
+            {"rate": 21.0, "tax_id": self.tax_21.id, "backend_id": kiosk.id}
+        )
+        kiosk.action_activate()
+        data = make_order_data(
+            "K-1",
+            lines=[
+                {
+                    "external_id": "k1",
+                    "sku": "MUG-ENAMEL",
+                    "name": "Enamel Mug",
+                    "quantity": "1",
+                    "unit_price": "9.90",
+                    "tax_rate": "21.0",
+                }
+            ],
+            shipping=[],
+            fees=[],
+            total="11.98",
+            payment={"method": "cash", "reference": "k", "status": "paid"},
+        )
+        body = encode(make_event(data))
+        event = kiosk._webhook_parse(InboundDelivery(kiosk.webhook_url, {}, body))
+        with trap_jobs():
+            kiosk._webhook_store(event, {}, body)
+        self.env["retail.exchange"].search(
+            [("backend_id", "=", kiosk.id), ("dedup_key", "=", event.dedup_key)]
+        )._process_job()
+        sale = self.env["sale.order"].search([("retail_backend_id", "=", kiosk.id)])
+        picking = sale.picking_ids
+        picking.move_ids.picked = True
+        with trap_jobs():
+            picking.button_validate()
+        sale._create_invoices().action_post()
+        self.loop.return_storefront_ids |= kiosk
+
+        order = {"id": 4242, "number": "K-1"}
+        payload = self.return_payload(order, sale, [("MUG-ENAMEL", "x", "refund")])
+        payload["provider_order_id"] = "K-1"
+        self.loop_process(payload)
+        batch = self.batch(payload)
+        receipt = batch.rma_ids.reception_move_id.picking_id
+        receipt.move_ids.picked = True
+        with trap_jobs() as trap:
+            receipt.button_validate()
+            refund_jobs = [
+                job
+                for job in trap.enqueued_jobs
+                if job.method_name == "_export_refund_job"
+            ]
+        self.assertFalse(refund_jobs, "the kiosk takes no refunds: nothing queued")
+        self.assertEqual(batch.retail_refund_id.state, "posted")
+        self.assertTrue(batch.retail_refund_by_hand)
+        self.assertIn("Refund by hand", batch.activity_ids.mapped("summary"))
+
     def test_the_same_webhook_three_times_and_out_of_order(self):
         order, sale = self.delivered_order(("MUG-ENAMEL", 1))
         created = self.return_payload(
@@ -96,8 +170,6 @@ class TestLoopReturns(LoopReturnsCase):
     def test_a_bad_signature_is_refused_and_stores_nothing(self):
         order, sale = self.delivered_order(("MUG-ENAMEL", 1))
         payload = self.return_payload(order, sale, [("MUG-ENAMEL", "x", "refund")])
-        from odoo.addons.retail_connector_base.services.errors import WebhookRejected
-
         with self.assertRaises(WebhookRejected):
             self.loop_deliver(payload, secret="not-the-secret")
         self.assertFalse(
