@@ -113,10 +113,8 @@ class Payouts:
                 }
             )
 
-        payments = sorted(
-            self.payments.values(), key=lambda p: (p["created_at"], p["id"])
-        )
-        for payment in payments:
+        # In the order they were taken, then refunded.
+        for payment in list(self.payments.values()):
             if (
                 payment["location_id"] != location_id
                 or payment["source_type"] != "CARD"
@@ -134,10 +132,7 @@ class Payouts:
                 payment["updated_at"],
             )
             self.settled.add(payment["id"])
-        refunds = sorted(
-            self.refunds.values(), key=lambda r: (r["created_at"], r["id"])
-        )
-        for refund in refunds:
+        for refund in list(self.refunds.values()):
             if (
                 refund["location_id"] != location_id
                 or refund["destination_type"] != "CARD"

@@ -139,6 +139,7 @@ class Sales:
         )
         self.complete_payment(payment, created + STEP, failed=declined)
         if declined:
+            order.pop("closed_at", None)
             self.touch_order(order, created, state="OPEN")
             self.stats["offline_declined"] += 1
         else:

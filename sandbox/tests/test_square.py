@@ -367,7 +367,8 @@ def test_offline_sales_are_uploaded_later_with_the_device_time(receiver):
         clock.now += 25 * 3600
         late = app.come_online(PARIS)[0]
         assert late["payment"]["status"] == "FAILED"
-        assert late["order"]["state"] == "OPEN"
+        assert late["order"]["state"] == "OPEN" and "closed_at" not in late["order"]
+        assert late["order"]["net_amount_due_money"]["amount"] == 900
         assert app.wait_idle() and wait_until(lambda: len(receiver.requests) >= 4)
         assert all(
             e["data"]["object"]["payment"]["is_offline_payment"]
