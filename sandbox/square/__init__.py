@@ -34,6 +34,25 @@ York by default), selling in the POS app and online, on loopback.
   up to 72 h (times ``retry_scale``). The skeleton's faults apply (dropped,
   duplicated, reordered, badly signed deliveries; latency, 429 and 5xx).
 
+Not settled by the verified facts, chosen here (unverified): ids and their
+shapes; lists leave out empty arrays (``{}``), ``limit`` out of range is a
+400 (``VALUE_TOO_HIGH``); time windows include their start and exclude their
+end; orders search sorts ``DESC`` by ``CREATED_AT`` unless told, and its
+``sort_field`` must match the ``date_time_filter`` field; cursors are offsets;
+a POS sale's payment is ``APPROVED`` in ``payment.created`` and
+``COMPLETED`` a millisecond later; order ``total_money`` includes tips, a
+return order's ``net_amounts`` are negative and the source order is left
+unchanged; a refund also fires ``payment.updated`` (its ``refunded_money``);
+sold, returned and counted stock fires ``inventory.count.updated`` to the
+subscriptions that ask for it; an offline order's ``created_at`` is the
+upload too, a declined late card payment leaves it ``OPEN``; VAT included in
+Europe, sales tax added in New York; payout fees are negative, refunds return
+no fee, entries name what they settle in ``type_charge_details`` /
+``type_refund_details``; subscriptions' times read ``2022-01-10 23:29:48
++0000 UTC`` and ``http`` notification URLs are accepted (loopback); no
+``Retry-After`` is honoured on deliveries; three weeks without a 2xx (times
+``retry_scale``) disables a subscription.
+
 Control endpoints (no auth, no faults) besides the shared ``/_sandbox/*``:
 see `sandbox.square.admin`. In-process use::
 
