@@ -12,7 +12,8 @@
    asserted), and the conditions of the run (machine load, the processes
    that competed for the CPU). Section 1 also measures Odoo's own ceiling,
    a no-op route, at each concurrency right before the intake, and splits
-   one request of each into the phases of its request cycle.
+   one request of each into the phases of its request cycle. Section 5:
+   the marketplace rows (``marketplace.py``; ``--only marketplace``).
 4. A table on stdout; JSON and Markdown under ``results/bench/``.
 
 Counts are sized so that the whole run stays under 15 minutes on a 2-core
@@ -33,7 +34,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.bench import scenarios, woocommerce
+from tests.bench import marketplace, marketplace_setup, scenarios, woocommerce
 from tests.server import (
     REPO_ROOT,
     OdooServer,
@@ -334,6 +335,7 @@ def report_lines(results):
         if row not in measured:
             text = row.get("not_measured") or row.get("error")
             lines.append(f"- {row['channel']}: {text}")
+    lines += marketplace.report_lines(results.get("marketplace"))
     cpu = results["conditions"]
     lines += [
         "",
@@ -500,7 +502,7 @@ def _guard(label, function, *args):
 
 # In the order they run: the batched export leaves thousands of no-op jobs
 # behind, so it comes last.
-SECTIONS = ("ack", "orders", "latency", "export")
+SECTIONS = ("ack", "orders", "latency", "marketplace", "export")
 
 
 def _rows(channel, outcome):
@@ -586,6 +588,7 @@ MEASURE = {
     "ack": measure_ack,
     "orders": measure_orders,
     "latency": measure_latency,
+    "marketplace": marketplace.measure,
     "export": measure_export,
 }
 
@@ -593,7 +596,7 @@ MEASURE = {
 def _skipped(section):
     """What the report shows for a section left out with ``--only``."""
     reason = {"not_measured": "not run this time (--only)"}
-    if section == "orders":
+    if section in ("orders", "marketplace"):
         return reason
     return [{"channel": "all", **reason}]
 
@@ -638,6 +641,7 @@ def main(argv=None):
         "naive_seconds": naive_seconds,
         "latency_samples": samples,
         "profile_requests": profile_requests,
+        "marketplace": marketplace.counts(scale),
     }
     log(
         f"counts: acknowledgement {ack_levels} (WooCommerce {woo_levels}), "
@@ -649,7 +653,9 @@ def main(argv=None):
     began = time.monotonic()
     db = f"retail_connector_bench_{uuid.uuid4().hex[:8]}"
     addons, woo_note = prepare_database(db, args.template)
-    server = OdooServer(db, workers=WORKERS, channels=CHANNELS)
+    server = OdooServer(
+        db, workers=WORKERS, channels=CHANNELS, env=marketplace_setup.server_env()
+    )
     results = {"targets": TARGETS}
     try:
         log(f"starting the server ({WORKERS} workers, channels {CHANNELS})")
@@ -690,10 +696,14 @@ def main(argv=None):
     path = write_results(results, Path(args.out))
     print("\n".join(report_lines(results)))
     print(f"\n(written to {path} and {path.parent / 'latest.md'}, with JSON beside)")
-    failed = [key for key in ("orders",) if "error" in results.get(key, {})] + [
-        row["channel"]
-        for key in ("export", "latency")
-        for row in results.get(key, [])
-        if "error" in row
-    ]
+    failed = (
+        [key for key in ("orders",) if "error" in results.get(key, {})]
+        + [
+            row["channel"]
+            for key in ("export", "latency")
+            for row in results.get(key, [])
+            if "error" in row
+        ]
+        + marketplace.failures(results["marketplace"])
+    )
     return 1 if failed else 0
