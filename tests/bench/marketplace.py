@@ -24,10 +24,8 @@ runner does the work:
 
 Mirakl allows OR11 and STO01 once a minute. Both sides run on a shortened
 minute (``PACE_SCALE``): the sandbox with ``limit_scale`` and the server
-with every window of ``CALL_LIMITS`` multiplied alike. The addon has no
-setting for that, so the server starts with a bench-only ``sitecustomize``
-(``mirakl_pace/``, see ``marketplace_setup.server_env``) that scales the
-constant when Odoo imports it; production code is unchanged and the
+with ``RETAIL_CONNECTOR_CALL_LIMIT_SCALE``, which the base's call schedule
+applies to every window (see ``marketplace_setup.server_env``); the
 connection keeps its own schedule (``retail.call.slot``, pauses and resumed
 poll jobs) on the shorter minute.
 The report also gives the pages' floor at Mirakl's real pace.
@@ -441,9 +439,9 @@ def report_lines(section):
     lines += [
         f"Pace: Mirakl allows OR11 and STO01 once a minute. Here a minute lasts "
         f"{_num(minute)} s on both sides: the sandbox with `limit_scale={scale}`, the "
-        f"server with every window of `CALL_LIMITS` × {scale} (a bench-only "
-        "`sitecustomize` scales the constant when Odoo imports it; production code "
-        "unchanged), so the connection still waits for its turns "
+        f"server with every window × {scale} (`RETAIL_CONNECTOR_CALL_LIMIT_SCALE`, "
+        "read by the base's call schedule; never set in production), so the "
+        "connection still waits for its turns "
         "(`retail.call.slot`) and resumes its paused poll jobs.",
         "",
         "| row | count | requests to the marketplace | seconds | per second | "

@@ -3,15 +3,13 @@
 The Odoo side (EUR, the 20 % tax included in prices, products, Mirakl
 connections on the bench server, stream imports, invoices) through JSON-RPC,
 the sandbox marketplace in this process, and the bench server's environment
-that shortens Mirakl's minute as the sandbox's ``limit_scale`` does (the
-``sitecustomize`` of ``mirakl_pace/``).
+that shortens Mirakl's minute as the sandbox's ``limit_scale`` does
+(``RETAIL_CONNECTOR_CALL_LIMIT_SCALE``, read by the base's call schedule).
 """
 
 import configparser
-import os
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sandbox.mirakl import DEFAULT_API_KEY, MiraklMarketplace, serve_marketplace
 from tests.retail_channel import set_stock
@@ -20,8 +18,7 @@ PAGE_SIZE = 100
 # A minute of Mirakl's lasts PACE_SCALE minutes, on both sides.
 PACE_SCALE = 0.1
 MINUTE = 60.0
-PACE_ENV = "BENCH_MIRAKL_CALL_LIMIT_SCALE"
-PACE_SHIM_DIR = Path(__file__).resolve().parent / "mirakl_pace"
+PACE_ENV = "RETAIL_CONNECTOR_CALL_LIMIT_SCALE"
 STREAMS = ("orders", "transaction_logs", "accounting_documents")
 
 # The baseline of row 2, inside ``odoo shell`` (``env`` given).
@@ -39,9 +36,8 @@ print("BENCH_RESULT " + json.dumps({"skus": len(quantities), "seconds": elapsed}
 
 def server_env(scale=PACE_SCALE):
     """Environment of the bench server: Mirakl's minute shortened by ``scale``
-    (``mirakl_pace/sitecustomize.py`` scales ``CALL_LIMITS`` on import)."""
-    path = [str(PACE_SHIM_DIR), os.environ.get("PYTHONPATH", "")]
-    return {"PYTHONPATH": os.pathsep.join(p for p in path if p), PACE_ENV: str(scale)}
+    (the base's call schedule reads it, see retail_call_slot.py)."""
+    return {PACE_ENV: str(scale)}
 
 
 def utc(moment):

@@ -74,3 +74,17 @@ def test_a_postponed_call_is_a_retryable_channel_error():
     assert error.code == "call_scheduled"
     assert "OR11" in str(error)
     assert call_schedule.normalize_limits([(1, 60)]) == ((1, 60.0),)
+
+
+def test_windows_get_a_margin_and_follow_the_sandbox_scale(monkeypatch):
+    from odoo.addons.retail_connector_base.models.retail_call_slot import (
+        SCALE_ENV,
+        scaled_limits,
+    )
+
+    monkeypatch.delenv(SCALE_ENV, raising=False)
+    ((calls, seconds),) = scaled_limits(ONCE_A_MINUTE)
+    assert calls == 1 and 60 < seconds < 62
+    monkeypatch.setenv(SCALE_ENV, "0.1")
+    ((calls, seconds),) = scaled_limits(ONCE_A_MINUTE)
+    assert calls == 1 and 6 < seconds < 7
