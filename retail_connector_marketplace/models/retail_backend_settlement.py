@@ -21,6 +21,8 @@ from ..services import settlement
 from ..tools import api as mirakl_api
 
 TOPIC_TRANSACTIONS = "mirakl.transaction_logs"
+# Transaction lines per stored exchange (one processing job).
+TRANSACTIONS_PER_EXCHANGE = 250
 TOPIC_DOCUMENTS = "mirakl.documents"
 # IV01 may be called once a day: documents are read again from a little
 # before the previous call, so that none issued around it is missed.
@@ -407,10 +409,14 @@ class RetailBackend(models.Model):
                 ) from scheduled
             pages += 1
             lines_read += len(lines)
-            if lines and self._mirakl_store_page(
-                TOPIC_TRANSACTIONS, {"data": lines}, lines, source
-            ):
-                stored += 1
+            # A page of up to 2,000 lines is stored in parts: each part is
+            # one job, short enough for any worker's time limit.
+            for start in range(0, len(lines), TRANSACTIONS_PER_EXCHANGE):
+                part = lines[start : start + TRANSACTIONS_PER_EXCHANGE]
+                if self._mirakl_store_page(
+                    TOPIC_TRANSACTIONS, {"data": part}, part, source
+                ):
+                    stored += 1
             if not next_token:
                 break
             token = next_token
