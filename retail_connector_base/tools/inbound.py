@@ -85,12 +85,12 @@ def parse_generic_event(raw_body):
     return InboundEvent(
         topic=event.topic,
         dedup_key=event.id,
-        external_id=_storable_external_id(event.data.get("external_id")),
+        external_id=storable_external_id(event.data.get("external_id")),
         occurred_at=event.occurred_at,
     )
 
 
-def _storable_external_id(value):
+def storable_external_id(value):
     """The order id to show on the exchange, or "" when it cannot be stored.
 
     Only a label at this stage: a NUL character or a lone surrogate would make

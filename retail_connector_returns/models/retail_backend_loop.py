@@ -14,7 +14,7 @@ from odoo.exceptions import UserError
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import WebhookRejected
-from odoo.addons.retail_connector_base.tools import canonical, inbound
+from odoo.addons.retail_connector_base.tools import canonical
 from odoo.addons.retail_connector_base.utils import secret_field, secret_set_field
 
 from .. import const
@@ -107,28 +107,14 @@ class RetailBackend(models.Model):
     def _webhook_parse(self, delivery):
         if self.channel != const.CHANNEL:
             return super()._webhook_parse(delivery)
-        try:
-            payload = json.loads(delivery.raw_body)
-        except ValueError as exc:
-            raise inbound.MalformedPayload(f"the body is not JSON: {exc}") from exc
-        if not isinstance(payload, dict):
-            raise inbound.MalformedPayload("the body is not a JSON object")
-        topic, trigger = loop.event_kind(payload)
-        if not trigger:
-            raise inbound.MalformedPayload("the body has no trigger")
-        external_id = str(payload.get("return_id") or payload.get("id") or "")
-        return inbound.InboundEvent(
-            topic=f"loop.{trigger}",
-            dedup_key=loop.dedup_key(delivery.raw_body),
-            external_id=external_id,
-            occurred_at=None,
-        )
+        # The topic is Loop's trigger (return.created, label.updated…).
+        return loop.webhook_event(delivery.raw_body)
 
     def _map_inbound(self, exchange):
         if self.channel != const.CHANNEL:
             return super()._map_inbound(exchange)
         payload = json.loads(exchange.payload)
-        trigger = (exchange.topic or "").removeprefix("loop.")
+        trigger = exchange.topic or ""
         if trigger.startswith("return."):
             return loop.return_to_canonical(payload)
         if trigger.startswith("label."):

@@ -212,17 +212,9 @@ def dedup_key(raw_body: bytes) -> str:
 
 
 def _external_id(topic, payload):
-    value = payload.get("id" if topic == TOPIC_RETURN else "return_id")
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return ""
-    text = str(value)[:255]
-    if "\x00" in text:
-        return ""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return ""
-    return text
+    return inbound.storable_external_id(
+        payload.get("id" if topic == TOPIC_RETURN else "return_id")
+    )
 
 
 def webhook_event(raw_body: bytes) -> inbound.InboundEvent:
