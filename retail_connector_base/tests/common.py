@@ -1,5 +1,6 @@
 import json
 import os
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -23,6 +24,14 @@ from ..tools import signatures
 from ..tools.inbound import InboundDelivery
 
 WEBHOOK_SECRET = "whsec-test-7f3a"
+
+# The channel stand-ins (sandbox/) live beside the addons in the repository:
+# the channel addons' tests import them once they import this module.
+REPOSITORY = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+)
+if REPOSITORY not in sys.path:
+    sys.path.append(REPOSITORY)
 
 
 def make_order_data(external_id="1001", **overrides):

@@ -1,19 +1,14 @@
-import os
-import sys
-
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import WEBHOOK_SECRET, RetailCase, make_order_data, trap_jobs
-
-# The channel stand-ins live beside the addons in the repository.
-REPOSITORY = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from odoo.addons.retail_connector_base.tests.common import (
+    WEBHOOK_SECRET,
+    RetailCase,
+    make_order_data,
+    trap_jobs,
 )
-if REPOSITORY not in sys.path:
-    sys.path.append(REPOSITORY)
 
-from sandbox.generic import GenericChannel  # noqa: E402
+from sandbox.generic import GenericChannel
 
 
 @tagged("post_install", "-at_install")

@@ -1,25 +1,21 @@
-import os
-import sys
 from unittest.mock import patch
 
 from odoo import Command, sql_db
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.retail_connector_base.tests.common import (
+    WEBHOOK_SECRET,
+    RetailCase,
+    make_order_data,
+    trap_jobs,
+)
+
+from sandbox.common import FaultConfig
+from sandbox.generic import GenericChannel
 
 from ..services.binding_export import BindingExporter
 from ..services.locks import advisory_key
-from .common import WEBHOOK_SECRET, RetailCase, make_order_data, trap_jobs
-
-# The channel stand-ins live beside the addons in the repository.
-REPOSITORY = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-)
-if REPOSITORY not in sys.path:
-    sys.path.append(REPOSITORY)
-
-from sandbox.common import FaultConfig  # noqa: E402
-from sandbox.generic import GenericChannel  # noqa: E402
 
 
 @tagged("post_install", "-at_install")

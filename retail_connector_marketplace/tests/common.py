@@ -6,8 +6,6 @@ real ones, with its own record of calls (``retail.call.slot``). A test lets a
 minute pass on both sides with ``minute_passes``.
 """
 
-import os
-import sys
 import time
 
 from odoo import Command
@@ -19,13 +17,7 @@ from odoo.addons.retail_connector_base.tests.common import (
     trap_jobs,
 )
 
-REPOSITORY = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-)
-if REPOSITORY not in sys.path:
-    sys.path.append(REPOSITORY)
-
-from sandbox.mirakl import (  # noqa: E402
+from sandbox.mirakl import (
     DEFAULT_API_KEY,
     DEFAULT_SHOP_ID,
     MiraklMarketplace,

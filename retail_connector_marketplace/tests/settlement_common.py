@@ -1,20 +1,12 @@
 """Helpers of the settlement tests: a Mirakl connection, Mirakl orders with
 their posted invoices in Odoo, transaction lines as TL02 returns them."""
 
-import os
-import sys
 import uuid
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, TransactionCase
 
 from odoo.addons.retail_connector_base.tests.common import RetailKeyMixin, trap_jobs
-
-REPOSITORY = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-)
-if REPOSITORY not in sys.path:
-    sys.path.append(REPOSITORY)
 
 __all__ = ["SettlementCase", "SettlementHttpCase", "trap_jobs"]
 

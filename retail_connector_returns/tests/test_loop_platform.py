@@ -1,25 +1,18 @@
 """The returns platform over real HTTP: subscriptions, then a return delivered
 to Odoo's webhook by the Loop sandbox, signed over its exact bytes."""
 
-import os
-import sys
-
 from odoo.tests import tagged
 
-from .common import LOOP_SECRET, LoopReturnsCase, trap_jobs
+from odoo.addons.retail_connector_base.tests.common import trap_jobs
 
-REPOSITORY = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-)
-if REPOSITORY not in sys.path:
-    sys.path.append(REPOSITORY)
-
-from sandbox.loop import (  # noqa: E402
+from sandbox.loop import (
     DEFAULT_API_KEY,
     LoopPlatform,
     order_from_woocommerce,
     serve_loop,
 )
+
+from .common import LOOP_SECRET, LoopReturnsCase
 
 
 @tagged("post_install", "-at_install")

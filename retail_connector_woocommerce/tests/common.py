@@ -2,8 +2,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import sys
 import uuid
 
 from odoo import Command
@@ -16,15 +14,8 @@ from odoo.addons.retail_connector_base.tests.common import (
 )
 from odoo.addons.retail_connector_base.tools.inbound import InboundDelivery
 
-# The channel stand-ins live beside the addons in the repository.
-REPOSITORY = os.path.dirname(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-)
-if REPOSITORY not in sys.path:
-    sys.path.append(REPOSITORY)
-
-from sandbox.common import FaultConfig, http_request  # noqa: E402
-from sandbox.woocommerce import (  # noqa: E402
+from sandbox.common import FaultConfig, http_request
+from sandbox.woocommerce import (
     DEFAULT_CONSUMER_KEY,
     DEFAULT_CONSUMER_SECRET,
     HOOKSHOT_USER_AGENT,
