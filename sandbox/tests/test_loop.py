@@ -6,9 +6,7 @@ import hmac
 import json
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -20,6 +18,8 @@ from sandbox.loop import (
     payload_bytes,
     serve_loop,
 )
+
+from .receiver import Receiver as BaseReceiver
 
 KEY = {"X-Authorization": DEFAULT_API_KEY}
 
@@ -59,58 +59,14 @@ UNITS = [
 ]
 
 
-class Receiver:
-    """A webhook endpoint recording the raw bytes and headers of every POST.
-
-    ``answers`` is a list of ``(status, headers)`` used one per request, the
-    last one repeated.
-    """
+class Receiver(BaseReceiver):
+    """The shared receiver, at a Loop-like path."""
 
     def __init__(self, answers=((200, {}),)):
-        self.answers = list(answers)
-        self.requests = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                with receiver.lock:
-                    index = len(receiver.requests)
-                    receiver.requests.append(
-                        {
-                            "headers": dict(self.headers.items()),
-                            "body": body,
-                            "at": time.monotonic(),
-                        }
-                    )
-                    status, headers = receiver.answers[
-                        min(index, len(receiver.answers) - 1)
-                    ]
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/loop/hook"
+        super().__init__(answers, path="/loop/hook")
 
     def payloads(self, trigger=None):
-        with self.lock:
-            bodies = [json.loads(r["body"]) for r in self.requests]
-        return [b for b in bodies if trigger is None or b["trigger"] == trigger]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return [b for b in self.bodies() if trigger is None or b["trigger"] == trigger]
 
 
 @pytest.fixture
@@ -435,10 +391,12 @@ def test_retries_back_off_and_honour_retry_after():
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         # 30 s and 60 s with +/-20 % jitter, then Retry-After 300 s, then
         # Retry-After 7200 s capped at 30 minutes; all times 0.001.
-        assert 0.024 <= gaps[0] < 0.036 + 0.15
-        assert 0.048 <= gaps[1] < 0.072 + 0.15
-        assert 0.3 <= gaps[2] < 0.3 + 0.2
-        assert 1.8 <= gaps[3] < 1.8 + 0.2
+        # The upper bounds leave a loaded machine a second of slack; the
+        # waits themselves are checked exactly below.
+        assert 0.024 <= gaps[0] < 0.036 + 1.0
+        assert 0.048 <= gaps[1] < 0.072 + 1.0
+        assert 0.3 <= gaps[2] < 0.3 + 1.0
+        assert 1.8 <= gaps[3] < 1.8 + 1.0
         waits = server.app.deliverer.waits
         assert 0.024 <= waits[0] <= 0.036 and 0.048 <= waits[1] <= 0.072
         assert waits[0] != 0.03 and waits[2:] == [0.3, 1.8]

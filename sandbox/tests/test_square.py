@@ -6,9 +6,7 @@ import hmac
 import json
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -25,6 +23,8 @@ from sandbox.square import (
     serve_square,
     signature,
 )
+
+from .receiver import Receiver as BaseReceiver
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_ACCESS_TOKEN}"}
 PARIS, BERLIN, NEW_YORK = "LPARIS7Q2M3XA", "LBERLN4K8W1ZC", "LNYSOH9T5R6PD"
@@ -49,47 +49,14 @@ class Clock:
         return self.now
 
 
-class Receiver:
-    """A webhook endpoint recording raw bytes and headers; ``answers`` in turn."""
+class Receiver(BaseReceiver):
+    """The shared receiver; Square spells its headers in lower case."""
 
     def __init__(self, answers=(200,)):
-        self.answers = list(answers)
-        self.requests = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.lock:
-                    index = len(receiver.requests)
-                    receiver.requests.append(
-                        {
-                            "headers": {k.lower(): v for k, v in self.headers.items()},
-                            "body": body,
-                            "at": time.monotonic(),
-                        }
-                    )
-                    status = receiver.answers[min(index, len(receiver.answers) - 1)]
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/square/hook?x=1"
+        super().__init__(answers, path="/square/hook?x=1", lower_headers=True)
 
     def events(self, kind=None):
-        with self.lock:
-            bodies = [json.loads(r["body"]) for r in self.requests]
-        return [b for b in bodies if kind is None or b["type"] == kind]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        return [b for b in self.bodies() if kind is None or b["type"] == kind]
 
 
 @pytest.fixture

@@ -12,10 +12,8 @@ import json
 import secrets
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -34,6 +32,8 @@ from sandbox.woocommerce import (
     php_json,
     serve_store,
 )
+
+from .receiver import Receiver as BaseReceiver
 
 REPO = Path(__file__).resolve().parents[2]
 API = "/wp-json/wc/v3"
@@ -101,40 +101,12 @@ def hmac_b64(secret: str, body: bytes) -> str:
     ).decode()
 
 
-class Receiver:
-    """A tiny webhook endpoint recording every request it gets."""
+class Receiver(BaseReceiver):
+    """The shared receiver; ``status`` answers every request (or a callable
+    of the body)."""
 
     def __init__(self, status=200):
-        self.status = status
-        self.requests = []
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                with receiver.lock:
-                    receiver.requests.append(
-                        {"headers": dict(self.headers.items()), "body": body}
-                    )
-                status = (
-                    receiver.status(body)
-                    if callable(receiver.status)
-                    else (receiver.status)
-                )
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        super().__init__((status,))
 
     def deliveries(self, topic=None):
         with self.lock:
@@ -148,19 +120,6 @@ class Receiver:
     def pings(self):
         with self.lock:
             return [r for r in self.requests if r["body"].startswith(b"webhook_id=")]
-
-    def wait(self, predicate, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = predicate()
-            if result:
-                return result
-            time.sleep(0.02)
-        raise AssertionError("timed out waiting for the webhook receiver")
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
