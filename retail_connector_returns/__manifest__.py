@@ -29,4 +29,5 @@
         "wizards/rma_inspection_wizard_views.xml",
         "views/retail_return_outcome_views.xml",
     ],
+    "demo": ["demo/retail_returns_demo.xml"],
 }

@@ -25,6 +25,9 @@
    validates the deliveries of confirmed marketplace orders with a tracking
    number, invoices and posts the delivered orders, and imports each payout as
    a bank statement line: Retail Connector > Settlements shows closed cycles.
+   With ``retail_connector_returns`` (and the store), ``demo_returns`` starts
+   the Loop sandbox on 8078 returning the store's completed orders, connects
+   the demo Loop connection and receives the parcels: refunds on the store.
 6. Prints a status block every few seconds until Ctrl-C, then stops everything:
    per connection, Odoo's channel sale orders and exchanges next to what the
    sandbox saw (orders sent or placed, webhook deliveries, stock updates).
@@ -50,6 +53,7 @@ from urllib.parse import urlsplit
 
 import child_process
 import demo_marketplace
+import demo_returns
 import odoo_db
 import odoo_paths
 import psycopg2
@@ -396,6 +400,7 @@ def parse_args(argv):
         "--no-store", action="store_true", help="do not start the sandbox store"
     )
     demo_marketplace.add_arguments(parser)
+    demo_returns.add_arguments(parser)
     parser.add_argument(
         "--interval", type=float, default=3.0, help="seconds between status lines"
     )
@@ -507,6 +512,10 @@ def run(args):
     with_store = WOO_ADDON in modules and not args.no_store
     with_marketplace = MKP_ADDON in modules and not args.no_marketplace
     check_ports(args, with_store, with_marketplace)
+    with_returns = with_store and demo_returns.RETURNS_ADDON in modules
+    with_returns = with_returns and not args.no_returns
+    if with_returns:
+        demo_returns.check_port(args)
     gevent_port = 8072 if port_is_free(8072) else free_port()
     write_config(args.db, args.port, gevent_port)
     prepare_database(args.db, modules, args.reset)
@@ -550,6 +559,13 @@ def run(args):
                 f"  Mirakl sandbox marketplace: {flow.url} (key {MKP_API_KEY});"
                 f" payouts under\n  Retail Connector > Settlements\n"
             )
+        if with_returns:
+            loop_id, returns = demo_returns.start_returns(
+                args, rpc, children, woo_id, store_url
+            )
+            figures[loop_id] = returns.figures
+            chores.append(returns.step)
+            banner += f"  Loop sandbox: {returns.url}; Retail Connector > Returns\n"
         banner += "  Retail Connector > Exchanges shows them arriving. Ctrl-C stops.\n"
         print(banner, flush=True)
         report(args, rpc, children, figures, chores)

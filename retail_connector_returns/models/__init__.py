@@ -11,3 +11,4 @@ from . import rma_batch_outcome
 from . import retail_backend_outcomes
 from . import rma_restock
 from . import retail_return_inspection
+from . import retail_backend_demo
