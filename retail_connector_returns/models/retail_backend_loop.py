@@ -157,10 +157,16 @@ class RetailBackend(models.Model):
         """Job: close the return on Loop once its refund has left Odoo."""
         self.ensure_one()
         batch = self.env["rma.batch"].browse(batch_id).exists()
-        if not batch or not batch.retail_refund_id:
-            return _("Nothing to do: the return has no refund.")
+        if not batch:
+            return _("Nothing to do: the return is gone.")
         note = batch.retail_refund_id
-        if not note.retail_external_refund_id and not batch.retail_refund_by_hand:
+        if not note and batch._loop_money_to_refund():
+            return _("Nothing to do: the return is not refunded yet.")
+        if (
+            note
+            and not note.retail_external_refund_id
+            and not (batch.retail_refund_by_hand)
+        ):
             raise RetryableJobError(
                 _("The refund has not reached the channel yet."), seconds=60
             )

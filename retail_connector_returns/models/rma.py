@@ -23,6 +23,14 @@ class Rma(models.Model):
         help="The channel's ids of the returned units (one per unit).",
     )
 
+    def _prepare_refund_vals(self, origin=False):
+        vals = super()._prepare_refund_vals(origin=origin)
+        order = self.order_id
+        if self.retail_backend_id and order:
+            # The channel refunds in the currency the customer paid in.
+            vals["currency_id"] = order.currency_id.id
+        return vals
+
     def action_confirm(self):
         result = super().action_confirm()
         batches = self.batch_id.filtered("retail_backend_id")

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from odoo import _, fields
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
 from odoo.addons.retail_connector_base.services.locks import lock_or_retry
 
@@ -264,12 +265,14 @@ class LabelProcessor:
             )
         )
         if not batch:
-            raise RetailBusinessError(
+            # Loop sends a label and its return at the same moment: the return
+            # is most likely being applied right now. Try again shortly.
+            raise RetryableJobError(
                 _(
-                    "A label of return %s arrived before the return: press Retry "
-                    "once the return is in Odoo.",
+                    "A label of return %s arrived before the return; trying again.",
                     label.return_external_id,
-                )
+                ),
+                seconds=30,
             )
         receipts = batch.rma_ids.reception_move_id.picking_id.filtered(
             lambda p: p.state not in ("done", "cancel")

@@ -89,3 +89,34 @@ class TestLoopPlatform(LoopReturnsCase):
         self.assertEqual(loop_return["state"], "closed")
         (closed_with,) = loop_return["refunds"]
         self.assertEqual(str(closed_with["provider_refund_id"]), str(refund["id"]))
+
+    def test_a_return_of_store_credit_only_is_closed_on_loop_without_refund(self):
+        self.env.flush_all()
+        self.loop.action_register_webhooks()
+        order, sale = self.delivered_order(("MUG-ENAMEL", 1))
+        (line,) = self.store_order(order["id"])["line_items"]
+        self.env.flush_all()
+        created = self.platform.create_return(
+            order_from_woocommerce(self.store_order(order["id"])),
+            [(line["id"], "gift", "credit")],
+        )
+        self.assertTrue(self.platform.wait_idle(timeout=30))
+        self.env.invalidate_all()
+        exchange = self.env["retail.exchange"].search(
+            [("backend_id", "=", self.loop.id), ("direction", "=", "inbound")]
+        )
+        with trap_jobs():
+            exchange._process_job()
+        batch = self.env["rma.batch"].search([("retail_backend_id", "=", self.loop.id)])
+        for subscription_id in list(self.platform.subscriptions):
+            self.platform.set_subscription_status(subscription_id, "inactive")
+        receipt = batch.rma_ids.reception_move_id.picking_id
+        receipt.move_ids.picked = True
+        with trap_jobs() as trap:
+            receipt.button_validate()
+            self.perform_jobs(trap, "_loop_close_return_job")
+        self.assertFalse(batch.retail_refund_id)
+        self.assertTrue(batch.retail_credit_history_id)
+        loop_return = self.platform.return_payload(int(created["id"]))
+        self.assertEqual(loop_return["state"], "closed")
+        self.assertFalse(loop_return["refunds"])

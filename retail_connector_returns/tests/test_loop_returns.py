@@ -49,6 +49,7 @@ class TestLoopReturns(LoopReturnsCase):
 
         credit_note = batch.retail_refund_id
         self.assertEqual(len(batch.rma_ids.refund_id), 1)
+        self.assertEqual(credit_note.currency_id, sale.currency_id)
         self.assertEqual(credit_note.state, "posted")
         self.assertAlmostEqual(
             credit_note.amount_total,
