@@ -424,3 +424,35 @@ class RequestLogRoutes:
     def _admin_requests(self, match):
         with self.app.lock:
             return 200, list(self.app.requests)
+
+
+class AdminRoutes(RequestLogRoutes):
+    """Mix into a handler for its ``/_sandbox/`` control endpoints.
+
+    ``_admin_body()`` reads the JSON object sent (or ``{}``);
+    ``_admin_call(function, ...)`` runs a change of the app and turns what it
+    raises into answers: the sandbox's own refusals (``admin_refusals``, a
+    tuple of exception classes) into 422, an unknown id (``KeyError``) into
+    404, bad arguments into 400.
+    """
+
+    admin_refusals = ()
+
+    def _admin_body(self) -> dict:
+        data = self.json_body(required=False) or {}
+        if not isinstance(data, dict):
+            raise HttpError(400, "expected a JSON object")
+        return data
+
+    def _admin_call(self, function, *args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            if isinstance(exc, self.admin_refusals):
+                raise HttpError(422, str(exc)) from None
+            if isinstance(exc, KeyError):
+                reason = str(exc.args[0]) if exc.args else "not found"
+                raise HttpError(404, reason) from None
+            if isinstance(exc, TypeError | ValueError):
+                raise HttpError(400, f"invalid request: {exc}") from None
+            raise

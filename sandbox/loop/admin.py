@@ -17,30 +17,14 @@ body), ``GET /_sandbox/requests`` (every API call).
 
 from __future__ import annotations
 
-from ..common import HttpError, RequestLogRoutes, route
+from ..common import AdminRoutes, HttpError, route
 from .returns import ReturnError
 
 
-class LoopAdminRoutes(RequestLogRoutes):
+class LoopAdminRoutes(AdminRoutes):
     """Handler mixin: the platform's ``/_sandbox/`` endpoints."""
 
-    def _admin_body(self) -> dict:
-        data = self.json_body(required=False) or {}
-        if not isinstance(data, dict):
-            raise HttpError(400, "expected a JSON object")
-        return data
-
-    def _admin_call(self, function, *args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except ReturnError as exc:
-            raise HttpError(422, str(exc)) from None
-        except KeyError as exc:
-            raise HttpError(
-                404, str(exc.args[0]) if exc.args else "not found"
-            ) from None
-        except (TypeError, ValueError) as exc:
-            raise HttpError(400, f"invalid request: {exc}") from None
+    admin_refusals = (ReturnError,)
 
     @route("POST", r"/_sandbox/returns", faults=False)
     def _admin_create_return(self, match):

@@ -23,7 +23,7 @@ document), ``POST /_sandbox/transactions`` (``{"type", "amount",
 
 from __future__ import annotations
 
-from ..common import HttpError, RequestLogRoutes, route
+from ..common import AdminRoutes, HttpError, route
 
 
 def _shop(handler) -> int | None:
@@ -31,20 +31,8 @@ def _shop(handler) -> int | None:
     return int(raw) if raw else None
 
 
-class MarketplaceAdminRoutes(RequestLogRoutes):
+class MarketplaceAdminRoutes(AdminRoutes):
     """Handler mixin: the marketplace's ``/_sandbox/`` endpoints."""
-
-    def _admin_body(self) -> dict:
-        data = self.json_body(required=False) or {}
-        if not isinstance(data, dict):
-            raise HttpError(400, "expected a JSON object")
-        return data
-
-    def _admin_call(self, function, *args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise HttpError(400, f"invalid request: {exc}") from None
 
     @route("POST", r"/_sandbox/orders", faults=False)
     def _admin_place_order(self, match):

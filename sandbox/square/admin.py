@@ -22,31 +22,15 @@
 
 from __future__ import annotations
 
-from ..common import HttpError, RequestLogRoutes, route
+from ..common import AdminRoutes, HttpError, route
 from .orders import OrderError
 from .values import rfc3339
 
 
-class AdminRoutes(RequestLogRoutes):
+class SquareAdminRoutes(AdminRoutes):
     """Handler mixin: the merchant's ``/_sandbox/`` endpoints."""
 
-    def _admin_body(self) -> dict:
-        data = self.json_body(required=False) or {}
-        if not isinstance(data, dict):
-            raise HttpError(400, "expected a JSON object")
-        return data
-
-    def _admin_call(self, function, *args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except KeyError as exc:
-            raise HttpError(
-                404, str(exc.args[0]) if exc.args else "not found"
-            ) from None
-        except OrderError as exc:
-            raise HttpError(422, str(exc)) from None
-        except (TypeError, ValueError) as exc:
-            raise HttpError(400, f"invalid request: {exc}") from None
+    admin_refusals = (OrderError,)
 
     @route("POST", r"/_sandbox/sales", faults=False)
     def _admin_sale(self, match):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..common import LOOPBACK, SandboxServer, serve_app
-from .admin import AdminRoutes
+from .admin import SquareAdminRoutes
 from .api import SquareApi
 from .merchant import SquareMerchant
 from .routes_sales import SalesRoutes
 from .routes_store import StoreRoutes
 
 
-class SquareHandler(SalesRoutes, StoreRoutes, AdminRoutes, SquareApi):
+class SquareHandler(SalesRoutes, StoreRoutes, SquareAdminRoutes, SquareApi):
     """The API and control routes of `SquareMerchant`."""
 
 
