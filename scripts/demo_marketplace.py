@@ -20,6 +20,8 @@ from demo_support import (
     log,
     notification_message,
     restock,
+    run_chores,
+    ship_deliveries,
     start_process,
     wait_for_answer,
     xmlid_res_id,
@@ -311,53 +313,11 @@ class MarketplaceFlow:
 
     def step(self):
         """One round of the three chores; a failing one is shown, not fatal."""
-        problems = []
-        for chore in (self.ship, self.invoice, self.bank):
-            try:
-                chore()
-            except (DemoError, OSError) as exc:  # OSError: URLError, timeouts
-                problems.append(f"{chore.__name__}: {str(exc).splitlines()[0][:120]}")
-        self.problem = "; ".join(problems)
+        self.problem = run_chores((self.ship, self.invoice, self.bank), (OSError,))
 
     def ship(self):
-        rpc = self.rpc
-        pickings = rpc(
-            "stock.picking",
-            "search_read",
-            [
-                ("sale_id.retail_backend_id", "=", self.backend_id),
-                ("picking_type_code", "=", "outgoing"),
-                ("state", "=", "assigned"),
-            ],
-            fields=["move_ids"],
-            limit=BATCH,
-            order="id",
-        )
-        for picking in pickings:
-            moves = rpc(
-                "stock.move",
-                "read",
-                picking["move_ids"],
-                ["quantity", "product_uom_qty"],
-            )
-            if any(m["quantity"] < m["product_uom_qty"] for m in moves):
-                continue  # not all there: it waits for stock
-            tracking = f"1Z{self.random.randrange(10**15):015d}"
-            rpc(
-                "stock.picking",
-                "write",
-                [picking["id"]],
-                {"carrier_tracking_ref": tracking},
-            )
-            # A warehouse validating in bulk: no SMS to confirm first.
-            done = rpc(
-                "stock.picking",
-                "button_validate",
-                [picking["id"]],
-                context={"skip_sms": True},
-            )
-            if isinstance(done, dict):
-                raise DemoError(f"validating a delivery asks for {done.get('name')}")
+        """Validate the marketplace orders' deliveries: tracking, then shipped."""
+        ship_deliveries(self.rpc, self.backend_id, self.random, BATCH)
 
     def invoice(self):
         rpc = self.rpc

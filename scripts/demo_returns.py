@@ -19,6 +19,8 @@ from demo_support import (
     log,
     notification_message,
     port_is_free,
+    run_chores,
+    ship_deliveries,
     start_process,
     wait_for_answer,
 )
@@ -207,55 +209,13 @@ class ReturnsFlow:
 
     def step(self):
         """One round of the chores; a failing one is shown, not fatal."""
-        problems = []
         chores = (self.ship, self.steer, self.read_loop, self.receive, self.inspect)
-        for chore in (*chores, self.fix_exchanges, self.retry_labels):
-            try:
-                chore()
-            except (DemoError, OSError, ValueError) as exc:
-                problems.append(f"{chore.__name__}: {str(exc).splitlines()[0][:120]}")
-        self.problem = "; ".join(problems)
+        self.problem = run_chores((*chores, self.fix_exchanges, self.retry_labels))
 
     # -- the store's orders ---------------------------------------------------
     def ship(self):
         """Validate the store orders' deliveries: the store completes them."""
-        rpc = self.rpc
-        pickings = rpc(
-            "stock.picking",
-            "search_read",
-            [
-                ("sale_id.retail_backend_id", "=", self.woo_id),
-                ("picking_type_code", "=", "outgoing"),
-                ("state", "=", "assigned"),
-            ],
-            fields=["move_ids"],
-            limit=BATCH,
-            order="id",
-        )
-        for picking in pickings:
-            moves = rpc(
-                "stock.move",
-                "read",
-                picking["move_ids"],
-                ["quantity", "product_uom_qty"],
-            )
-            if any(m["quantity"] < m["product_uom_qty"] for m in moves):
-                continue  # not all there: it waits for stock
-            tracking = f"1Z{self.random.randrange(10**15):015d}"
-            rpc(
-                "stock.picking",
-                "write",
-                [picking["id"]],
-                {"carrier_tracking_ref": tracking},
-            )
-            done = rpc(
-                "stock.picking",
-                "button_validate",
-                [picking["id"]],
-                context={"skip_sms": True},
-            )
-            if isinstance(done, dict):
-                raise DemoError(f"validating a delivery asks for {done.get('name')}")
+        ship_deliveries(self.rpc, self.woo_id, self.random, BATCH)
 
     def _store_get(self, path):
         body, _headers = http_json(

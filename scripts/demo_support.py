@@ -286,3 +286,53 @@ def restock(rpc, skus, warehouse_id):
     )
     rpc("stock.quant", "action_apply_inventory", quant_ids)
     return len(low)
+
+
+def run_chores(chores, errors=(OSError, ValueError)):
+    """Run each chore; return what failed, one line each, joined (or "")."""
+    problems = []
+    for chore in chores:
+        try:
+            chore()
+        except (DemoError, *errors) as exc:  # OSError: URLError, timeouts
+            problems.append(f"{chore.__name__}: {str(exc).splitlines()[0][:120]}")
+    return "; ".join(problems)
+
+
+def ship_deliveries(rpc, backend_id, rng, limit=10):
+    """Validate, with a tracking number, the deliveries of a connection's
+    orders whose goods are all reserved: the warehouse at work."""
+    pickings = rpc(
+        "stock.picking",
+        "search_read",
+        [
+            ("sale_id.retail_backend_id", "=", backend_id),
+            ("picking_type_code", "=", "outgoing"),
+            ("state", "=", "assigned"),
+        ],
+        fields=["move_ids"],
+        limit=limit,
+        order="id",
+    )
+    for picking in pickings:
+        moves = rpc(
+            "stock.move", "read", picking["move_ids"], ["quantity", "product_uom_qty"]
+        )
+        if any(m["quantity"] < m["product_uom_qty"] for m in moves):
+            continue  # not all there: it waits for stock
+        tracking = f"1Z{rng.randrange(10**15):015d}"
+        rpc(
+            "stock.picking",
+            "write",
+            [picking["id"]],
+            {"carrier_tracking_ref": tracking},
+        )
+        # A warehouse validating in bulk: no SMS to confirm first.
+        done = rpc(
+            "stock.picking",
+            "button_validate",
+            [picking["id"]],
+            context={"skip_sms": True},
+        )
+        if isinstance(done, dict):
+            raise DemoError(f"validating a delivery asks for {done.get('name')}")
