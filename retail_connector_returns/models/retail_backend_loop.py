@@ -146,8 +146,8 @@ class RetailBackend(models.Model):
                 body=_("Loop asks to restock this return; Odoo decides at inspection.")
             )
             return None
-        received = batch.rma_ids.filtered(lambda rma: rma.state == "received")
-        moved = received._retail_put_back_in_stock()
+        # Units received and not inspected yet, refunded or not.
+        moved = batch.rma_ids._retail_put_back_in_stock()
         batch.message_post(
             body=_("Restocked as Loop asked: %s units back in stock.", moved)
         )

@@ -248,3 +248,54 @@ class TestReturnScreens(LoopReturnsCase):
             self.perform_jobs(trap, "_export_refund_job")
         self.assertTrue(batch.retail_refund_id)
         self.assertGreater(batch.retail_cycle_days, 300)
+
+
+@tagged("post_install", "-at_install")
+class TestLoopRestock(LoopReturnsCase):
+    def restock_payload(self, payload):
+        return {
+            "topic": "restock",
+            "trigger": "restock.requested",
+            "shop_id": 77,
+            "return_id": payload["id"],
+            "order_id": payload["order_id"],
+            "provider_order_id": payload["provider_order_id"],
+            "restock_items": [
+                {"location_id": "main", "variant_id": 1, "available_adjustment": "1"}
+            ],
+        }
+
+    def received(self):
+        order, sale = self.delivered_order(("MUG-ENAMEL", 1))
+        payload = self.return_payload(order, sale, [("MUG-ENAMEL", "x", "refund")])
+        self.loop_process(payload)
+        batch = self.batch(payload)
+        receipt = batch.rma_ids.reception_move_id.picking_id
+        receipt.move_ids.picked = True
+        with trap_jobs():
+            receipt.button_validate()
+        return payload, batch
+
+    def in_stock(self):
+        return (
+            self.products["MUG-ENAMEL"]
+            .with_context(location=self.warehouse.lot_stock_id.id)
+            .qty_available
+        )
+
+    def test_odoo_decides_by_default_loop_asks_in_vain(self):
+        payload, batch = self.received()
+        before = self.in_stock()
+        exchange = self.loop_process(self.restock_payload(payload))
+        self.assertEqual(exchange.state, "done", exchange.error)
+        self.assertEqual(self.in_stock(), before)
+        self.assertIn("inspection", batch.message_ids[0].body)
+
+    def test_the_platform_decides_and_the_units_go_back_to_stock(self):
+        self.loop.loop_restock = "platform"
+        payload, batch = self.received()
+        before = self.in_stock()
+        exchange = self.loop_process(self.restock_payload(payload))
+        self.assertEqual(exchange.state, "done", exchange.error)
+        self.assertEqual(self.in_stock(), before + 1)
+        self.assertEqual(batch.rma_ids.retail_inspection_state, "done")
