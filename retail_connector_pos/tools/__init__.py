@@ -1,0 +1,1 @@
+"""Pure code of the point-of-sale channels: signatures, envelopes, receipts."""
