@@ -140,7 +140,8 @@ class Payments:
             "location_id": payment["location_id"],
             "transaction_id": payment["order_id"],
             "created_at": payment["created_at"],
-            "amount_money": dict(payment["amount_money"]),
+            # Square: a tender's amount includes its tip (the payment's total).
+            "amount_money": dict(payment.get("total_money") or payment["amount_money"]),
             "type": payment["source_type"],
             "payment_id": payment["id"],
         }
