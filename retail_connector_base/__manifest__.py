@@ -25,6 +25,7 @@
         "data/ir_cron_data.xml",
         "data/retail_connector_data.xml",
         "views/retail_exchange_views.xml",
+        "views/retail_failure_cause_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_mapping_views.xml",
         "views/retail_status_mapping_views.xml",
@@ -37,6 +38,7 @@
         "views/account_move_views.xml",
         "views/retail_connector_menus.xml",
         "wizards/retail_import_wizard_views.xml",
+        "wizards/retail_map_sku_wizard_views.xml",
     ],
     "demo": [
         "demo/retail_connector_demo.xml",

@@ -71,6 +71,18 @@ class RetailExchange(models.Model):
     )
     error = fields.Text(readonly=True)
     error_category = fields.Selection(const.ERROR_CATEGORIES, readonly=True)
+    failure_kind = fields.Selection(
+        selection="_selection_failure_kind",
+        string="Failure Cause",
+        readonly=True,
+        index="btree_not_null",
+        help="The cause of the failure as data (an unknown SKU, a tax rate): "
+        "failures are grouped by it and fixed once for all their exchanges.",
+    )
+    failure_value = fields.Char(readonly=True, index="btree_not_null")
+    failure_runbook = fields.Html(
+        string="Runbook", compute="_compute_failure_runbook", sanitize=False
+    )
     result = fields.Char(readonly=True, help="What processing did.")
     payload = fields.Text(readonly=True, help="The raw body, exactly as received.")
     headers = fields.Text(readonly=True, help="Request headers, secrets redacted.")
@@ -117,6 +129,23 @@ class RetailExchange(models.Model):
         for exchange in self:
             exchange.display_title = " ".join(
                 part for part in (exchange.topic, exchange.external_id) if part
+            )
+
+    @api.model
+    def _selection_failure_kind(self):
+        # Imported here: that module defines a model, which must come after
+        # this one (its SQL view reads this table's columns).
+        from .retail_failure_cause import failure_kind_selection
+
+        return failure_kind_selection(self.env)
+
+    @api.depends("failure_kind")
+    def _compute_failure_runbook(self):
+        from .retail_failure_cause import failure_runbook
+
+        for exchange in self:
+            exchange.failure_runbook = failure_runbook(
+                exchange.env, exchange.failure_kind
             )
 
     @api.model
@@ -268,7 +297,14 @@ class RetailExchange(models.Model):
             self._mark_done(None, result=str(exc))
             return str(exc)
         except (RetailBusinessError, canonical.CanonicalError) as exc:
-            self._mark_failed("business", str(exc))
+            self._mark_failed(
+                "business",
+                str(exc),
+                cause=(
+                    getattr(exc, "cause_kind", None),
+                    getattr(exc, "cause_value", None),
+                ),
+            )
             return str(exc)
         except (UserError, ValidationError) as exc:
             self._mark_failed("business", exc.args[0] if exc.args else str(exc))
@@ -319,6 +355,8 @@ class RetailExchange(models.Model):
             "state": "done",
             "error": False,
             "error_category": False,
+            "failure_kind": False,
+            "failure_value": False,
             "done_at": fields.Datetime.now(),
             "attempts": self.attempts + 1,
             "result": result
@@ -332,12 +370,18 @@ class RetailExchange(models.Model):
             values.update(res_model=record._name, res_id=record.id)
         self.write(values)
 
-    def _mark_failed(self, category, message):
+    def _mark_failed(self, category, message, cause=(None, None)):
+        """Show the failure to a person; `cause` is (kind, value) when known."""
+        kind, value = cause
+        if kind not in self._fields["failure_kind"].get_values(self.env):
+            kind = value = None
         self.write(
             {
                 "state": "failed",
                 "error": message,
                 "error_category": category,
+                "failure_kind": kind or False,
+                "failure_value": str(value) if value else False,
                 "attempts": self.attempts + 1,
             }
         )
@@ -441,6 +485,15 @@ class RetailExchange(models.Model):
         todo.write({"state": "ignored"})
         todo.backend_id._close_attention_activity()
         return True
+
+    def action_map_sku(self):
+        """Open the Map SKU wizard on this exchange's unknown SKU."""
+        self.ensure_one()
+        if self.failure_kind != "unknown_sku" or not self.failure_value:
+            raise UserError(_("This exchange did not fail on an unknown SKU."))
+        return self.env["retail.map.sku.wizard"]._open_for(
+            self.backend_id, self.failure_value, self
+        )
 
     def action_open_record(self):
         self.ensure_one()

@@ -10,7 +10,17 @@ from .. import const
 
 
 class RetailBusinessError(Exception):
-    """The event cannot be applied until somebody fixes data or a mapping."""
+    """The event cannot be applied until somebody fixes data or a mapping.
+
+    ``cause_kind`` and ``cause_value`` optionally give the cause as data
+    (``unknown_sku`` / ``LAMP-99``): the failed exchange stores them, so that
+    failures are grouped by cause and fixed once for all their exchanges.
+    """
+
+    def __init__(self, *args, cause_kind=None, cause_value=None):
+        super().__init__(*args)
+        self.cause_kind = cause_kind
+        self.cause_value = cause_value
 
 
 class RetailStaleEventError(Exception):

@@ -53,7 +53,9 @@ class ProductResolver:
                     "press Retry.",
                     sku=sku,
                     name=described,
-                )
+                ),
+                cause_kind="unknown_sku",
+                cause_value=sku,
             )
         return product
 

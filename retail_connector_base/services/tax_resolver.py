@@ -55,5 +55,7 @@ class TaxResolver:
                 rate=shown_rate,
                 mode=_("including") if price_include else _("excluding"),
                 company=self.company.name,
-            )
+            ),
+            cause_kind="unknown_tax_rate",
+            cause_value=shown_rate,
         )

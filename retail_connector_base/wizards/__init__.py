@@ -1,1 +1,2 @@
 from . import retail_import_wizard
+from . import retail_map_sku_wizard

@@ -1,0 +1,174 @@
+"""Failures grouped by cause: one line per connection, kind and value.
+
+A business error raised with a cause (``RetailBusinessError(cause_kind=…,
+cause_value=…)``) stores it on the failed exchange; this read-only view counts
+the failed exchanges of each cause, so that "Unknown SKU LAMP-99 — 12 orders"
+is fixed once, for all of them.
+"""
+
+from markupsafe import Markup, escape
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+# kind: (label, what happened, what to do). The runbook shown on a failed
+# exchange and listed in the user documentation (readme/USAGE.md).
+FAILURE_KINDS = {
+    "unknown_sku": (
+        _lt("Unknown SKU"),
+        _lt(
+            "The channel sold a SKU that is neither a SKU mapping of the "
+            "connection, nor the internal reference or barcode of a product."
+        ),
+        _lt(
+            "Press Map SKU and pick the product the SKU stands for: the mapping "
+            "is created and every order failed on this SKU is processed again. "
+            "Or create the product with this internal reference, then Retry."
+        ),
+    ),
+    "unknown_tax_rate": (
+        _lt("Unknown tax rate"),
+        _lt(
+            "An order line carries a tax rate that no tax mapping of the "
+            "company (and price mode) translates into an Odoo tax."
+        ),
+        _lt(
+            "Add the rate under Retail Connector › Mappings › Taxes, then Retry "
+            "the failed orders of this cause (Exchanges button, select all, "
+            "Retry)."
+        ),
+    ),
+}
+
+
+def failure_kind_selection(env):
+    """The failure kinds as a selection, labels in `env`'s language."""
+    lang = env.lang or "en_US"
+    return [(kind, row[0]._translate(lang)) for kind, row in FAILURE_KINDS.items()]
+
+
+def failure_runbook(env, kind):
+    """The runbook of a failure kind, as HTML (empty for an unknown kind)."""
+    row = FAILURE_KINDS.get(kind)
+    if not row:
+        return False
+    lang = env.lang or "en_US"
+    return Markup("<p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p>").format(
+        escape(env._("What happened:")),
+        escape(row[1]._translate(lang)),
+        escape(env._("What to do:")),
+        escape(row[2]._translate(lang)),
+    )
+
+
+class RetailFailureCause(models.Model):
+    """Failed exchanges counted per connection and cause (SQL view)."""
+
+    _name = "retail.failure.cause"
+    _description = "Retail Failure Cause"
+    _auto = False
+    _order = "last_seen desc, id desc"
+    _rec_name = "summary"
+    # Searching the view flushes what it reads of the exchanges first.
+    _depends = {
+        "retail.exchange": [
+            "backend_id",
+            "company_id",
+            "state",
+            "failure_kind",
+            "failure_value",
+            "received_at",
+        ],
+    }
+
+    backend_id = fields.Many2one("retail.backend", string="Connection", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    failure_kind = fields.Selection(
+        selection=lambda self: self.env["retail.exchange"]._selection_failure_kind(),
+        string="Cause",
+        readonly=True,
+    )
+    failure_value = fields.Char(string="Value", readonly=True)
+    exchange_count = fields.Integer(string="Failed Exchanges", readonly=True)
+    first_seen = fields.Datetime(readonly=True)
+    last_seen = fields.Datetime(readonly=True)
+    summary = fields.Char(compute="_compute_summary")
+    runbook = fields.Html(compute="_compute_runbook", sanitize=False)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        # The id is the cause's oldest failed exchange: stable while it waits.
+        self.env.cr.execute(
+            f"""
+            CREATE OR REPLACE VIEW {self._table} AS (
+                SELECT min(e.id) AS id,
+                       e.backend_id,
+                       e.company_id,
+                       e.failure_kind,
+                       e.failure_value,
+                       count(*) AS exchange_count,
+                       min(e.received_at) AS first_seen,
+                       max(e.received_at) AS last_seen
+                  FROM retail_exchange e
+                 WHERE e.state = 'failed' AND e.failure_kind IS NOT NULL
+              GROUP BY e.backend_id, e.company_id, e.failure_kind, e.failure_value
+            )
+            """
+        )
+
+    @api.depends("failure_kind", "failure_value", "exchange_count", "first_seen")
+    def _compute_summary(self):
+        labels = dict(self._fields["failure_kind"]._description_selection(self.env))
+        for cause in self:
+            since = ""
+            if cause.first_seen:
+                local = fields.Datetime.context_timestamp(cause, cause.first_seen)
+                today = fields.Date.context_today(cause)
+                since = local.strftime(
+                    "%H:%M" if local.date() == today else "%Y-%m-%d %H:%M"
+                )
+            cause.summary = _(
+                "%(kind)s %(value)s — %(count)s orders, since %(since)s",
+                kind=labels.get(cause.failure_kind, cause.failure_kind or ""),
+                value=cause.failure_value or "",
+                count=cause.exchange_count,
+                since=since,
+            )
+
+    @api.depends("failure_kind")
+    def _compute_runbook(self):
+        for cause in self:
+            cause.runbook = failure_runbook(cause.env, cause.failure_kind)
+
+    def _failed_exchanges(self):
+        self.ensure_one()
+        return self.env["retail.exchange"].search(
+            [
+                ("backend_id", "=", self.backend_id.id),
+                ("state", "=", "failed"),
+                ("failure_kind", "=", self.failure_kind),
+                ("failure_value", "=", self.failure_value),
+            ]
+        )
+
+    def action_open_exchanges(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.summary,
+            "res_model": "retail.exchange",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self._failed_exchanges().ids)],
+            "target": "current",
+        }
+
+    def action_map_sku(self):
+        self.ensure_one()
+        if self.failure_kind != "unknown_sku" or not self.failure_value:
+            raise UserError(_("Only an unknown SKU can be mapped."))
+        return self.env["retail.map.sku.wizard"]._open_for(
+            self.backend_id, self.failure_value, self._failed_exchanges()[:1]
+        )
