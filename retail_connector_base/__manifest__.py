@@ -27,6 +27,7 @@
         "views/retail_exchange_views.xml",
         "views/retail_failure_cause_views.xml",
         "views/retail_backend_views.xml",
+        "views/retail_failure_cause_dashboard_views.xml",
         "views/retail_mapping_views.xml",
         "views/retail_status_mapping_views.xml",
         "views/retail_webhook_subscription_views.xml",

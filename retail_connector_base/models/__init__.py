@@ -31,3 +31,4 @@ from . import stock_picking
 from . import retail_backend_export
 from . import retail_backend_prices
 from . import account_move
+from . import retail_backend_causes

@@ -103,6 +103,21 @@ class TestGuidedFix(RetailCase):
         self.assertFalse(self.cause())
         self.assertIn(self.lamp_99, self.sale_orders("3002").order_line.product_id)
 
+    def test_from_the_dashboard_card_to_retried_orders_in_two_clicks(self):
+        exchanges = self.fail_three()
+        self.backend.invalidate_recordset(["failure_top_cause", "failure_top_cause_id"])
+        self.assertIn("Unknown SKU LAMP-99 — 3 orders", self.backend.failure_top_cause)
+        # Click 1: the card's top cause opens Map SKU; click 2: Confirm.
+        action = self.backend.action_fix_top_cause()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(wizard.product_id, self.lamp_99)
+        with trap_jobs() as trap:
+            wizard.action_confirm()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(set(exchanges.mapped("state")), {"done"})
+        self.backend.invalidate_recordset(["failure_top_cause", "failure_top_cause_id"])
+        self.assertFalse(self.backend.failure_top_cause)
+
     def test_map_sku_from_the_exchange_and_a_product_picked_by_hand(self):
         exchange = self.fail_three()[0]
         action = exchange.action_map_sku()

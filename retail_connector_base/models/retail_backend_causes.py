@@ -1,0 +1,43 @@
+"""The connection's most frequent failure cause, fixable from the dashboard."""
+
+from odoo import fields, models
+
+
+class RetailBackend(models.Model):
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    failure_top_cause_id = fields.Many2one(
+        "retail.failure.cause",
+        string="Top Failure Cause",
+        compute="_compute_failure_top_cause",
+    )
+    failure_top_cause = fields.Char(compute="_compute_failure_top_cause")
+
+    def _compute_failure_top_cause(self):
+        causes = self.env["retail.failure.cause"].search(
+            [("backend_id", "in", self.ids)], order="exchange_count desc, id"
+        )
+        top = {}
+        for cause in causes:
+            top.setdefault(cause.backend_id.id, cause)
+        for backend in self:
+            cause = top.get(backend.id, causes.browse())
+            backend.failure_top_cause_id = cause
+            backend.failure_top_cause = cause.summary if cause else False
+
+    def action_fix_top_cause(self):
+        """The fix of the top cause: Map SKU for an unknown SKU, else the
+        cause with its failed exchanges and what to do."""
+        self.ensure_one()
+        cause = self.failure_top_cause_id
+        if not cause:
+            return self.action_open_failures()
+        if cause.failure_kind == "unknown_sku":
+            return cause.action_map_sku()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "retail.failure.cause",
+            "res_id": cause.id,
+            "view_mode": "form",
+            "target": "current",
+        }
