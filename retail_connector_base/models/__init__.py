@@ -32,3 +32,4 @@ from . import retail_backend_export
 from . import retail_backend_prices
 from . import account_move
 from . import retail_backend_causes
+from . import retail_backend_silence

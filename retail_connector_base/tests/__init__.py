@@ -9,3 +9,4 @@ from . import test_breaker_retries
 from . import test_product_resolver
 from . import test_locations
 from . import test_guided_fix
+from . import test_silence
