@@ -116,6 +116,7 @@ class Deliverer:
         max_pending: int | None = None,
         max_records: int = 100_000,
         name: str = "deliverer",
+        still_wanted: Callable[[dict], bool] | None = None,
     ):
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -130,6 +131,9 @@ class Deliverer:
         self.retry_after_limit = retry_after_limit
         self.is_success = is_success
         self.on_attempt = on_attempt
+        # Asked before each retry with the delivery's meta: a subscription
+        # the sender deactivated meanwhile gets no more attempts.
+        self.still_wanted = still_wanted
         self.reorder_hold = reorder_hold
         self.max_pending = max_pending or max(100, workers * 10)
         self.name = name
@@ -294,6 +298,8 @@ class Deliverer:
 
     def _deliver(self, item: _Delivery) -> None:
         for attempt in range(1, self.max_attempts + 1):
+            if attempt > 1 and self.still_wanted and not self.still_wanted(item.meta):
+                break
             record, retry_after = self._attempt(item, attempt)
             if record.ok or attempt == self.max_attempts:
                 break

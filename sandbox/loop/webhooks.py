@@ -40,11 +40,8 @@ class SubscriptionError(ValueError):
 
 
 class LoopDeliverer(Deliverer):
-    """A `Deliverer` with Loop's policy: jittered backoff, scaled waits.
-
-    ``still_wanted(meta)`` is asked before each retry (a deactivated
-    subscription's retries stop).
-    """
+    """A `Deliverer` with Loop's policy: jittered backoff, scaled waits
+    (a deactivated subscription's retries stop: ``still_wanted``)."""
 
     def __init__(
         self,
@@ -52,7 +49,6 @@ class LoopDeliverer(Deliverer):
         *,
         retry_scale: float = 1.0,
         seed: int | None = None,
-        still_wanted=None,
         **options,
     ):
         super().__init__(
@@ -63,7 +59,6 @@ class LoopDeliverer(Deliverer):
             **options,
         )
         self.retry_scale = retry_scale
-        self.still_wanted = still_wanted
         self._jitter = random.Random(f"{seed}:jitter" if seed is not None else None)
         self._jitter_lock = threading.Lock()
         self.waits: list[float] = []
@@ -83,16 +78,6 @@ class LoopDeliverer(Deliverer):
         wait = self.retry_delay * 2 ** (attempt - 1) * factor * self.retry_scale
         self.waits.append(wait)
         return wait
-
-    def _deliver(self, item) -> None:
-        for attempt in range(1, self.max_attempts + 1):
-            if attempt > 1 and self.still_wanted and not self.still_wanted(item.meta):
-                break
-            record, retry_after = self._attempt(item, attempt)
-            if record.ok or attempt == self.max_attempts:
-                break
-            if self._stop.wait(self._retry_wait(attempt, retry_after)):
-                break
 
 
 class Webhooks:

@@ -70,17 +70,13 @@ class SubscriptionError(ValueError):
 class SquareDeliverer(Deliverer):
     """A `Deliverer` with Square's schedule; the retry number in the headers.
 
-    ``waits`` records every wait taken (scaled); ``still_wanted(meta)`` is
-    asked before each retry.
+    ``waits`` records every wait taken (scaled).
     """
 
-    def __init__(
-        self, faults, *, retry_scale: float = 1.0, still_wanted=None, **options
-    ):
+    def __init__(self, faults, *, retry_scale: float = 1.0, **options):
         self.schedule = retry_waits()
         super().__init__(faults, max_attempts=len(self.schedule) + 1, **options)
         self.retry_scale = retry_scale
-        self.still_wanted = still_wanted
         self.waits: list[float] = []
 
     def _retry_wait(self, attempt: int, retry_after) -> float:
@@ -95,16 +91,6 @@ class SquareDeliverer(Deliverer):
                 item, headers=lambda body: headers(body, retry=attempt - 1)
             )
         return super()._attempt(item, attempt)
-
-    def _deliver(self, item) -> None:
-        for attempt in range(1, self.max_attempts + 1):
-            if attempt > 1 and self.still_wanted and not self.still_wanted(item.meta):
-                break
-            record, retry_after = self._attempt(item, attempt)
-            if record.ok or attempt == self.max_attempts:
-                break
-            if self._stop.wait(self._retry_wait(attempt, retry_after)):
-                break
 
 
 class Webhooks:

@@ -402,6 +402,9 @@ def test_retries_back_off_and_honour_retry_after():
         assert waits[0] != 0.03 and waits[2:] == [0.3, 1.8]
         bodies = {r["body"] for r in receiver.requests}
         assert len(bodies) == 1
+        # The sandbox records an attempt once it has the answer: a moment
+        # after the receiver saw the request.
+        assert server.app.wait_idle(timeout=10)
         attempts = server.app.deliveries
         assert [a["attempt"] for a in attempts] == [1, 2, 3, 4, 5]
         assert [a["status"] for a in attempts] == [503, 500, 429, 429, 200]
