@@ -12,6 +12,7 @@ duplicate is a no-op.
 
 import hashlib
 import json
+import math
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -211,10 +212,11 @@ class RetailBackend(models.Model):
         }
         self._poll_stream_write(stream, values)
         label = self._poll_streams().get(stream, stream)
+        wait = max(1, math.ceil(paused.wait))
         self.with_delay(
             channel=const.JOB_CHANNEL_BATCH,
             identity_key=f"retail-poll-{self.id}-{stream}",
-            eta=max(1, int(paused.wait + 0.999)),
+            eta=wait,
             description=_(
                 "Poll %(stream)s of %(backend)s (continued)",
                 stream=label,
@@ -224,7 +226,7 @@ class RetailBackend(models.Model):
         return _(
             "%(summary)s; continues in %(wait)s s",
             summary=str(paused),
-            wait=max(1, int(paused.wait + 0.999)),
+            wait=wait,
         )
 
     # ------------------------------------------------------------------

@@ -33,7 +33,8 @@ class StockExporter(BindingExporter):
         return None
 
     def _values(self, bindings):
-        locations = self.backend._stock_locations()
+        # Read once per run: _unchanged and _send follow from it.
+        self._locations = locations = self.backend._stock_locations()
         if not locations:
             return self.backend._get_available_quantities(bindings.product_id)
         # Per location, for _send; the binding records their total.
@@ -49,7 +50,7 @@ class StockExporter(BindingExporter):
         }
 
     def _unchanged(self, bindings, values):
-        if self.backend._stock_locations():
+        if self._locations:
             # A move between two stores keeps the total: push every time.
             return bindings.browse()
         return bindings.filtered(
@@ -61,7 +62,7 @@ class StockExporter(BindingExporter):
         )
 
     def _send(self, items):
-        locations = self.backend._stock_locations()
+        locations = self._locations
         if not locations:
             return self.backend._export_stock(items)
         return self.backend._export_stock_locations(
