@@ -139,26 +139,23 @@ class RetailBackend(models.Model):
         return _("%(order)s: %(state)s", order=sale.name, state=state)
 
     def _mirakl_decision_note(self, sale, decisions, how, available):
-        skus = {line_id: sku for line_id, sku, _q in sale._mirakl_acceptance_lines()}
+        lines = {
+            line_id: (sku, quantity)
+            for line_id, sku, quantity in sale._mirakl_acceptance_lines()
+        }
         rows = Markup("").join(
             Markup("<li>%s × %s: %s%s</li>")
             % (
-                escape(skus.get(line_id, line_id)),
-                escape(self._mirakl_line_quantity(sale, line_id)),
+                escape(lines.get(line_id, (line_id,))[0]),
+                escape(lines.get(line_id, (None, "?"))[1]),
                 _("accepted") if accepted else _("refused"),
                 ""
                 if available is None
-                else _(" (%s free)", available.get(skus.get(line_id), 0)),
+                else _(" (%s free)", available.get(lines.get(line_id, (None,))[0], 0)),
             )
             for line_id, accepted in decisions.items()
         )
         return Markup("%s<ul>%s</ul>") % (_("Marketplace decision (%s):", how), rows)
-
-    def _mirakl_line_quantity(self, sale, line_id):
-        for order_line_id, _sku, quantity in sale._mirakl_acceptance_lines():
-            if order_line_id == line_id:
-                return quantity
-        return "?"
 
     # ------------------------------------------------------------------
     # Telling Mirakl (OR21)

@@ -6,12 +6,14 @@ the credit note keeps Mirakl's refund ids, and an attempt that may have
 reached Mirakl before the job was lost is recognised on the next try.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from odoo.addons.retail_connector_base.tools import canonical
 
 from .. import const
 from ..tools import mappers
@@ -234,25 +236,30 @@ class RetailBackend(models.Model):
         if not order:
             return []
         since = since - timedelta(minutes=5)
+        lines = {
+            str(line.get("order_line_id")): line
+            for line in order.get("order_lines") or []
+        }
         found = []
         for request in requests:
-            for line in order.get("order_lines") or []:
-                if str(line.get("order_line_id")) != request["order_line_id"]:
-                    continue
-                for refund in line.get("refunds") or []:
-                    created = mappers.order_reference(
-                        {
-                            "order_id": "x",
-                            "last_updated_date": refund.get("created_date"),
-                        }
-                    )[1]
-                    if (
-                        created
-                        and created >= since
-                        and Decimal(str(refund.get("amount") or 0))
-                        == Decimal(str(request["amount"]))
-                        and str(refund.get("id")) not in found
-                    ):
-                        found.append(str(refund.get("id")))
-                        break
+            line = lines.get(request["order_line_id"]) or {}
+            for refund in line.get("refunds") or []:
+                if (
+                    self._mirakl_refund_time(refund) >= since
+                    and Decimal(str(refund.get("amount") or 0))
+                    == Decimal(str(request["amount"]))
+                    and str(refund.get("id")) not in found
+                ):
+                    found.append(str(refund.get("id")))
+                    break
         return found if len(found) == len(requests) else []
+
+    @staticmethod
+    def _mirakl_refund_time(refund):
+        try:
+            moment = canonical.parse_datetime(
+                refund.get("created_date"), "created_date"
+            )
+        except canonical.CanonicalError:
+            moment = None
+        return moment or datetime.min
