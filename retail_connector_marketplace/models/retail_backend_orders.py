@@ -27,10 +27,6 @@ from ..tools import mappers
 PAGE_OVERLAP = 5
 
 
-def _iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class RetailBackend(models.Model):
     _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
 
@@ -67,7 +63,7 @@ class RetailBackend(models.Model):
         resume = self._poll_cursor() or {
             "offset": 0,
             # A fixed end keeps the window still while the run pages.
-            "end": _iso(fields.Datetime.now() + timedelta(seconds=1)),
+            "end": mirakl_api.iso(fields.Datetime.now() + timedelta(seconds=1)),
         }
         client = self._mirakl_client()
         to_canonical = functools.partial(
@@ -80,7 +76,7 @@ class RetailBackend(models.Model):
             start = max(0, offset - overlap)
             try:
                 orders, total = client.orders(
-                    start_update_date=_iso(since),
+                    start_update_date=mirakl_api.iso(since),
                     end_update_date=resume["end"],
                     offset=start,
                     page_size=page_size,

@@ -6,7 +6,6 @@ streams of their own (``const.POLL_STREAM_TRANSACTIONS`` and
 exchange and applied by the settlement processors (services/settlement.py).
 """
 
-import hashlib
 import json
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base.services.errors import PollContinues
-from odoo.addons.retail_connector_base.tools import inbound
+from odoo.addons.retail_connector_base.tools import canonical, inbound
 from odoo.addons.retail_connector_base.tools.call_schedule import CallScheduled
 
 from ..services import settlement
@@ -45,10 +44,6 @@ SETTLEMENT_SETTINGS = (
 )
 
 
-def _iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
 def _account_field(string, help_text, **kwargs):
     return fields.Many2one(
         "account.account",
@@ -57,6 +52,14 @@ def _account_field(string, help_text, **kwargs):
         help=help_text,
         **kwargs,
     )
+
+
+def _moment(value):
+    """A Mirakl date or date and time as naive UTC; None when unreadable."""
+    try:
+        return canonical.parse_datetime(value, "last_updated") if value else None
+    except canonical.CanonicalError:
+        return None
 
 
 class RetailBackend(models.Model):
@@ -386,7 +389,7 @@ class RetailBackend(models.Model):
                     lines, next_token = client.transaction_logs(page_token=token)
                 else:
                     lines, next_token = client.transaction_logs(
-                        last_updated_from=_iso(since),
+                        last_updated_from=mirakl_api.iso(since),
                         limit=mirakl_api.TRANSACTION_PAGE_MAX,
                     )
             except CallScheduled as scheduled:
@@ -452,7 +455,7 @@ class RetailBackend(models.Model):
             start_moment = since
             if source != "import" and last_call:
                 start_moment = min(since, last_call - DOCUMENT_REREAD)
-            start = _iso(start_moment)
+            start = mirakl_api.iso(start_moment)
         offset = resume.get("offset", 0)
         client = self._mirakl_client()
         try:
@@ -493,15 +496,11 @@ class RetailBackend(models.Model):
         updated = [
             record.get("last_updated") or record.get("issue_date") for record in records
         ]
-        occurred = None
-        stamps = [
-            fields.Datetime.to_datetime(u[:19].replace("T", " ")) for u in updated if u
-        ]
-        if stamps:
-            occurred = max(stamps)
+        stamps = [stamp for stamp in map(_moment, updated) if stamp]
+        occurred = max(stamps) if stamps else None
         event = inbound.InboundEvent(
             topic=topic,
-            dedup_key=f"{topic}:{hashlib.sha256(raw_body).hexdigest()}",
+            dedup_key=f"{topic}:{inbound.body_digest(raw_body)}",
             external_id=external_id[:255],
             occurred_at=occurred,
         )

@@ -11,6 +11,7 @@ bank statement line of the transfer when one is there.
 from odoo import _, api, fields, models
 
 from ..services import settlement
+from ..tools import api as mirakl_api
 
 STATES = [
     ("open", "Open"),
@@ -22,10 +23,6 @@ STATES = [
 # How far apart the transfer's bank date and the payout's date may be when
 # the statement line names neither the voucher nor the document.
 MATCH_DAYS = 5
-
-
-def _float(value):
-    return float(value) if value not in (None, "") else 0.0
 
 
 class RetailMiraklDocument(models.Model):
@@ -160,8 +157,8 @@ class RetailMiraklDocument(models.Model):
                 "type": doc.type or False,
                 "issue_date": doc.issue_date or False,
                 "due_date": doc.due_date or False,
-                "total_excl": _float(doc.total_excl),
-                "total_incl": _float(doc.total_incl),
+                "total_excl": mirakl_api.number(doc.total_excl),
+                "total_incl": mirakl_api.number(doc.total_incl),
                 "payment_state": doc.payment_state or False,
                 "payment_reference": doc.payment_reference or False,
                 "payment_date": doc.payment_date or False,

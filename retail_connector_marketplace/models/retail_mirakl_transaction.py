@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from ..services import settlement
 from ..services.settlement_posting import SettlementPoster
+from ..tools import api as mirakl_api
 
 _logger = logging.getLogger(__name__)
 
@@ -21,10 +22,6 @@ STATES = [
     ("posted", "Posted"),
     ("suspense", "In suspense"),
 ]
-
-
-def _float(value):
-    return float(value) if value not in (None, "") else 0.0
 
 
 class RetailMiraklTransaction(models.Model):
@@ -88,19 +85,32 @@ class RetailMiraklTransaction(models.Model):
     # Storing what Mirakl says
     # ------------------------------------------------------------------
     @api.model
-    def _mirakl_values(self, backend, line):
-        """Field values of one mapped transaction line."""
-        currency = (
+    def _mirakl_currencies(self, lines):
+        """``{code: res.currency}`` of the lines' currencies, in one query."""
+        codes = {(line.currency or "").upper() for line in lines}
+        found = (
             self.env["res.currency"]
             .with_context(active_test=False)
-            .search([("name", "=", (line.currency or "").upper())], limit=1)
+            .search([("name", "in", list(codes))])
+        )
+        return {currency.name: currency for currency in found}
+
+    @api.model
+    def _mirakl_values(self, backend, line, currencies=None):
+        """Field values of one mapped transaction line (`currencies`: the
+        page's currencies by code, read once)."""
+        currencies = (
+            currencies if currencies is not None else self._mirakl_currencies([line])
+        )
+        currency = currencies.get(
+            (line.currency or "").upper(), self.env["res.currency"]
         )
         return {
             "type": line.type,
             "category": settlement.category_of(line.type),
-            "amount": _float(line.amount),
-            "amount_credited": _float(line.amount_credited),
-            "amount_debited": _float(line.amount_debited),
+            "amount": mirakl_api.number(line.amount),
+            "amount_credited": mirakl_api.number(line.amount_credited),
+            "amount_debited": mirakl_api.number(line.amount_debited),
             "currency_id": (currency or backend.company_id.currency_id).id,
             "date_created": line.date_created or False,
             "last_updated": line.last_updated or False,
@@ -114,7 +124,7 @@ class RetailMiraklTransaction(models.Model):
             "mirakl_order_line_id": line.order_line_id or False,
             "mirakl_refund_id": line.refund_id or False,
             "tax_code": line.tax_code or False,
-            "tax_rate": _float(line.tax_rate),
+            "tax_rate": mirakl_api.number(line.tax_rate),
             "fee_code": line.fee_code or False,
         }
 
@@ -140,8 +150,9 @@ class RetailMiraklTransaction(models.Model):
             )
         }
         result = self.browse()
+        currencies = self._mirakl_currencies(lines)
         for line in lines:
-            values = self._mirakl_values(backend, line)
+            values = self._mirakl_values(backend, line, currencies)
             if exchange:
                 values["exchange_id"] = exchange.id
             record = existing.get(str(line.id))

@@ -17,27 +17,11 @@ ORDER_PAGE_MAX = 100
 TRANSACTION_PAGE_MAX = 2000
 INVOICE_PAGE_MAX = 100
 
-# Order states (Mirakl adds values over time: unknown ones are accepted).
+# Order states Odoo acts on (Mirakl adds values over time: unknown ones are
+# accepted).
 WAITING_ACCEPTANCE = "WAITING_ACCEPTANCE"
-SHIPPING = "SHIPPING"
-SHIPPED = "SHIPPED"
 REFUSED = "REFUSED"
 CANCELED = "CANCELED"
-ORDER_STATES = (
-    "STAGING",
-    WAITING_ACCEPTANCE,
-    "WAITING_DEBIT",
-    "WAITING_DEBIT_PAYMENT",
-    SHIPPING,
-    SHIPPED,
-    "TO_COLLECT",
-    "RECEIVED",
-    "CLOSED",
-    REFUSED,
-    CANCELED,
-)
-# States in which the customer's details and addresses are known.
-CUSTOMER_KNOWN_STATES = (SHIPPING, SHIPPED, "TO_COLLECT", "RECEIVED", "CLOSED")
 LINE_CLOSED_STATES = (REFUSED, CANCELED)
 
 # Stock import (STO01/STO02).
@@ -46,4 +30,13 @@ IMPORT_DONE_STATES = ("COMPLETE", "FAILED")
 
 # Error codes Mirakl returns for acceptance.
 ERROR_PARTIAL_ACCEPTANCE_DISABLED = "ORDER_PARTIAL_ACCEPTANCE_DISABLED"
-ERROR_INVALID_STATE = "ORDER_INVALID_STATE"
+
+
+def iso(moment):
+    """A naive UTC datetime as Mirakl's query dates want it (None stays None)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def number(value):
+    """A decimal of a Mirakl payload as the float Odoo stores (missing: 0)."""
+    return float(value) if value not in (None, "") else 0.0
