@@ -128,13 +128,7 @@ class RetailBackend(models.Model):
     def _loop_restock_requested(self, payload):
         """Loop asks to restock a return's units: per the connection."""
         request = loop.restock_to_canonical(payload)
-        batch = self.env["rma.batch"].search(
-            [
-                ("retail_backend_id", "=", self.id),
-                ("retail_external_id", "=", request.return_external_id),
-            ],
-            limit=1,
-        )
+        batch = self.env["rma.batch"]._retail_find(self, request.return_external_id)
         if not batch:
             raise canonical.CanonicalError(
                 "return_id",

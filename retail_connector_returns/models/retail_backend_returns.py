@@ -6,7 +6,7 @@ reason codes read in Odoo. A canonical ``Return`` is applied by the
 ``ReturnProcessor`` as one RMA batch of OCA RMAs on the original sale order.
 """
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.tools import canonical_return
@@ -65,21 +65,18 @@ class RetailBackend(models.Model):
     def _return_operation(self):
         """The RMA operation of this connection's refund policy."""
         self.ensure_one()
-        policy = self.return_refund_when or const.DEFAULT_REFUND_WHEN
-        return self.env.ref(const.OPERATION_BY_POLICY[policy])
+        return self.env.ref(const.OPERATION_BY_POLICY[self._return_policy()])
+
+    def _return_policy(self):
+        """When the money of this connection's returns leaves (a cleared
+        setting reads as the default)."""
+        return self.return_refund_when or const.DEFAULT_REFUND_WHEN
 
     def _return_reason(self, code):
         """The RMA reason a channel reason code reads as (may be empty)."""
         self.ensure_one()
         mapping = self.return_reason_ids.filtered(lambda r: r.channel_code == code)
         return mapping[:1].reason_id or self.return_default_reason_id
-
-    @api.model
-    def _return_refund_policy_met(self, batch, moment):
-        """Whether the refund of `batch` may leave at `moment`
-        (approval, receipt or inspection)."""
-        policy = batch.retail_backend_id.return_refund_when or const.DEFAULT_REFUND_WHEN
-        return policy == moment
 
     def _canonical_processors(self):
         processors = super()._canonical_processors()

@@ -357,12 +357,11 @@ class RmaBatch(models.Model):
     def _retail_refund_after_inspection(self):
         """Refund the channel returns among these batches whose policy waits
         for the inspection, once every RMA of them is inspected."""
-        backends = self.env["retail.backend"]
         done = self.filtered(
             lambda b: (
                 b.retail_backend_id
                 and not b.retail_refund_id
-                and backends._return_refund_policy_met(b, "inspection")
+                and b.retail_backend_id._return_policy() == "inspection"
                 and all(
                     rma.retail_inspection_state == "done"
                     for rma in b.rma_ids

@@ -33,13 +33,7 @@ class Rma(models.Model):
 
     def action_confirm(self):
         result = super().action_confirm()
-        batches = self.batch_id.filtered("retail_backend_id")
-        approved = batches.filtered(
-            lambda b: self.env["retail.backend"]._return_refund_policy_met(
-                b, "approval"
-            )
-        )
-        approved._retail_refund()
+        self.batch_id._retail_refund_at("approval")._retail_refund()
         return result
 
     def update_received_state_on_reception(self):
@@ -50,8 +44,5 @@ class Rma(models.Model):
                 and all(rma.state == "received" for rma in b.rma_ids)
             )
         )
-        received = batches.filtered(
-            lambda b: self.env["retail.backend"]._return_refund_policy_met(b, "receipt")
-        )
-        received._retail_refund()
+        batches._retail_refund_at("receipt")._retail_refund()
         return result

@@ -50,6 +50,25 @@ class RmaBatch(models.Model):
         ),
     ]
 
+    def _retail_find(self, backend, external_id):
+        """The RMA batch of a channel return of `backend` (or an empty one)."""
+        return self.search(
+            [
+                ("retail_backend_id", "=", backend.id),
+                ("retail_external_id", "=", str(external_id)),
+            ],
+            limit=1,
+        )
+
+    def _retail_refund_at(self, moment):
+        """These batches whose connection lets the money leave at `moment`
+        (approval, receipt or inspection)."""
+        return self.filtered(
+            lambda b: (
+                b.retail_backend_id and b.retail_backend_id.return_refund_when == moment
+            )
+        )
+
     def _retail_refund(self):
         """One credit note for the RMAs of this channel return, posted.
 

@@ -33,13 +33,7 @@ class ReturnProcessor:
     def apply(self, ret, exchange=None):
         """Apply canonical return `ret`; return its RMA batch."""
         lock_or_retry(self.env, self.backend.id, "return", ret.external_id)
-        batch = self.Batch.search(
-            [
-                ("retail_backend_id", "=", self.backend.id),
-                ("retail_external_id", "=", ret.external_id),
-            ],
-            limit=1,
-        )
+        batch = self.Batch._retail_find(self.backend, ret.external_id)
         if batch and ret.updated_at and batch.retail_updated_at:
             if ret.updated_at < batch.retail_updated_at:
                 return batch  # older than what Odoo shows
@@ -256,13 +250,7 @@ class LabelProcessor:
         batch = (
             self.env["rma.batch"]
             .sudo()
-            .search(
-                [
-                    ("retail_backend_id", "=", self.backend.id),
-                    ("retail_external_id", "=", label.return_external_id),
-                ],
-                limit=1,
-            )
+            ._retail_find(self.backend, label.return_external_id)
         )
         if not batch:
             # Loop sends a label and its return at the same moment: the return
