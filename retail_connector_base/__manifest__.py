@@ -39,6 +39,7 @@
         "views/product_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
+        "views/retail_trace_views.xml",
         "views/retail_connector_menus.xml",
         "wizards/retail_import_wizard_views.xml",
         "wizards/retail_map_sku_wizard_views.xml",

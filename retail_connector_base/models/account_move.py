@@ -11,7 +11,8 @@ from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "retail.correlated.mixin"]
 
     retail_backend_id = fields.Many2one(
         "retail.backend",
@@ -93,6 +94,13 @@ class AccountMove(models.Model):
             | self.reversed_entry_id.invoice_line_ids.sale_line_ids.order_id
         )
         return orders.filtered("retail_backend_id")[:1]
+
+    def _retail_trace_correlation(self):
+        # A credit note made by hand belongs to its channel order's chain.
+        self.ensure_one()
+        if self.retail_correlation_id:
+            return self.retail_correlation_id
+        return self._retail_channel_order().retail_correlation_id or False
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

@@ -194,6 +194,9 @@ class RetailBackend(models.Model):
             values["replay_method"], values["replay_args"] = replay
         if record:
             values.update(res_model=record._name, res_id=record.id)
+        correlation = self.env["retail.exchange"]._correlation_for(record)
+        if correlation:
+            values["correlation_id"] = correlation
         Exchange = (
             self.env["retail.exchange"]
             .sudo()

@@ -1,5 +1,6 @@
 import json
 import logging
+import uuid
 
 import psycopg2
 from psycopg2 import errorcodes
@@ -211,13 +212,14 @@ class RetailExchange(models.Model):
                 INSERT INTO retail_exchange (
                     backend_id, company_id, direction, topic, dedup_key,
                     external_id, state, payload, headers, attempts, received_at,
-                    occurred_at, display_title, create_uid, create_date,
-                    write_uid, write_date
+                    occurred_at, display_title, correlation_id, create_uid,
+                    create_date, write_uid, write_date
                 ) VALUES (
                     %(backend)s, %(company)s, 'inbound', %(topic)s, %(dedup)s,
                     %(external_id)s, %(state)s, %(payload)s, %(headers)s, 0,
-                    %(now)s, %(occurred)s, %(title)s, %(uid)s, %(now)s,
-                    %(uid)s, %(now)s
+                    %(now)s, %(occurred)s, %(title)s,
+                    COALESCE(%(earlier_correlation)s, %(new_correlation)s),
+                    %(uid)s, %(now)s, %(uid)s, %(now)s
                 )
                 ON CONFLICT (backend_id, direction, dedup_key) DO NOTHING
                 RETURNING id
@@ -233,6 +235,12 @@ class RetailExchange(models.Model):
                 now=now,
                 occurred=event.occurred_at,
                 title=title,
+                # Every version of a channel record shares one correlation id
+                # (see retail_exchange_trace.py).
+                earlier_correlation=self._earlier_correlation_sql(
+                    backend.id, event.topic, event.external_id or None
+                ),
+                new_correlation=uuid.uuid4().hex,
                 uid=self.env.uid,
             )
         )

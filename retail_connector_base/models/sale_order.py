@@ -2,7 +2,8 @@ from odoo import _, api, fields, models
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "retail.correlated.mixin"]
 
     retail_backend_id = fields.Many2one(
         "retail.backend",

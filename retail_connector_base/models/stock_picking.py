@@ -2,7 +2,13 @@ from odoo import _, models
 
 
 class StockPicking(models.Model):
-    _inherit = "stock.picking"
+    _name = "stock.picking"
+    _inherit = ["stock.picking", "retail.correlated.mixin"]
+
+    def _retail_trace_correlation(self):
+        # A delivery confirmed by hand belongs to its channel order's chain.
+        self.ensure_one()
+        return self.retail_correlation_id or self.sale_id.retail_correlation_id or False
 
     def _action_done(self):
         result = super()._action_done()

@@ -10,3 +10,4 @@ from . import test_product_resolver
 from . import test_locations
 from . import test_guided_fix
 from . import test_silence
+from . import test_trace

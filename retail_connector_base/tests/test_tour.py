@@ -1,6 +1,8 @@
 from odoo.tests import HttpCase, tagged
 
-from .common import RetailKeyMixin
+from odoo.addons.queue_job.job import Job
+
+from .common import RetailCase, RetailKeyMixin, make_order_data
 
 
 @tagged("post_install", "-at_install")
@@ -30,3 +32,29 @@ class TestExceptionQueueTour(RetailKeyMixin, HttpCase):
         self.start_tour("/odoo", "retail_connector_exception_queue", login="admin")
         self.assertEqual(self.exchange.state, "queued")
         self.assertTrue(self.exchange.job_id)
+
+
+@tagged("post_install", "-at_install")
+class TestGuidedFixTour(RetailCase, HttpCase):
+    """Orders failed on an unknown SKU, fixed from the dashboard's card."""
+
+    def test_fix_the_top_cause_from_the_dashboard(self):
+        self.backend.name = "Guided fix channel"
+        lamp_99 = self.env["product.product"].create(
+            {"name": "lamp 99", "default_code": "LAMP 99", "is_storable": True}
+        )
+        self.set_stock(lamp_99, 10)
+        for external_id in ("3101", "3102"):
+            data = make_order_data(external_id)
+            data["lines"][1].update(sku="LAMP-99", name="Lamp 99 brass")
+            self.assertEqual(self.process(data).state, "failed")
+        self.start_tour("/odoo", "retail_connector_guided_fix", login="admin")
+        # Confirm queued the processing of both orders again; run the jobs.
+        jobs = self.env["queue.job"].search(
+            [("method_name", "=", "_process_job"), ("state", "=", "pending")]
+        )
+        self.assertEqual(len(jobs), 2)
+        for job in jobs:
+            Job.load(self.env, job.uuid).perform()
+        for external_id in ("3101", "3102"):
+            self.assertIn(lamp_99, self.sale_orders(external_id).order_line.product_id)
