@@ -37,8 +37,8 @@ FAILURE_KINDS = {
         ),
         _lt(
             "Add the rate under Retail Connector › Mappings › Taxes, then Retry "
-            "the failed orders of this cause (Exchanges button, select all, "
-            "Retry)."
+            "the failed orders of this cause (Failed button, select all, "
+            "Actions › Retry)."
         ),
     ),
 }
@@ -48,6 +48,17 @@ def failure_kind_selection(env):
     """The failure kinds as a selection, labels in `env`'s language."""
     lang = env.lang or "en_US"
     return [(kind, row[0]._translate(lang)) for kind, row in FAILURE_KINDS.items()]
+
+
+def failure_runbook_rows(lang="en_US"):
+    """(cause, what happened, what to do) of each failure kind, in `lang`.
+
+    The runbook table of readme/USAGE.md is these rows (a unit test compares
+    them), so the documentation says what the banner says.
+    """
+    return [
+        tuple(text._translate(lang) for text in row) for row in FAILURE_KINDS.values()
+    ]
 
 
 def failure_runbook(env, kind):
