@@ -370,7 +370,8 @@ class RetailPosDay(models.Model):
             except UserError as exc:
                 closing.rollback()
                 env[self._name].browse(self.id)._note_closing_failure(str(exc))
-        self.invalidate_recordset()
+        # Closed in other transactions: what this one cached is stale.
+        self.env.invalidate_all()
 
     def _close(self):
         """Close the day's sessions (marked ``closing_control``) in Odoo."""

@@ -101,6 +101,13 @@ class SquareCase(RetailKeyMixin, HttpCase):
         )
         cls.backend.action_activate()
 
+    def setUp(self):
+        super().setUp()
+        # The merchant lives for the class: every test starts with its
+        # stores online.
+        with self.merchant.lock:
+            self.merchant.offline.clear()
+
     @classmethod
     def store(cls, code):
         return cls.backend.with_context(

@@ -1,4 +1,7 @@
+import datetime as dt
 import random
+
+from odoo import fields
 
 from odoo.tests import tagged
 
@@ -55,3 +58,124 @@ class TestReceipts(SquareCase):
 
         with self.assertRaises(WebhookRejected):
             self.deliver(event_id, key="not-the-key")
+
+
+@tagged("post_install", "-at_install")
+class TestReturnsAndLateReceipts(SquareCase):
+    def test_return_at_the_till_is_linked_to_its_sale(self):
+        sale = self.sell(lines=(("TEE-LIN-M", 2, None), ("CUP-ESP", 1, None)))
+        source = self.pos_order(sale["order"]["id"])
+        tee = sale["order"]["line_items"][0]
+        stock = self.env["stock.quant"]._get_available_quantity(
+            self.products["TEE-LIN-M"], self.warehouse.lot_stock_id
+        )
+        since = self.event_count()
+        ret = self.merchant.till_return(sale["order"]["id"], [(tee["uid"], 1)])
+        for event_id in self.event_ids(since=since):
+            self.deliver(event_id)
+        self.process_all()
+        refund = self.pos_order(ret["order"]["id"])
+        self.assertEqual(len(refund), 1)
+        self.assertEqual(
+            refund.lines.refunded_orderline_id,
+            source.lines.filtered(lambda line: line.retail_line_uid == tee["uid"]),
+        )
+        self.assertEqual(refund.lines.qty, -1)
+        self.assertAlmostEqual(refund.amount_total, -42.46, places=2)
+        self.assertAlmostEqual(
+            sum(refund.payment_ids.mapped("amount")), -42.46, places=2
+        )
+        self.assertEqual(
+            self.env["stock.quant"]._get_available_quantity(
+                self.products["TEE-LIN-M"], self.warehouse.lot_stock_id
+            ),
+            stock + 1,
+        )
+
+    def test_return_before_its_sale_books_the_sale_first(self):
+        since = self.event_count()
+        sale = self.merchant.pos_sale(NEW_YORK, [("TOTE-NAT", 2, None)], tender="CASH")
+        sale_events = self.event_ids(since=since)
+        since = self.event_count()
+        line = sale["order"]["line_items"][0]
+        ret = self.merchant.till_return(sale["order"]["id"], [(line["uid"], 2)])
+        for event_id in self.event_ids(since=since):
+            self.deliver(event_id)
+        self.process_all()
+        source = self.pos_order(sale["order"]["id"])
+        refund = self.pos_order(ret["order"]["id"])
+        self.assertTrue(source and refund)
+        self.assertEqual(refund.lines.refunded_orderline_id, source.lines)
+        # The sale's own events, late, book nothing more.
+        for event_id in sale_events:
+            self.deliver(event_id)
+        self.process_all()
+        self.assertEqual(len(self.pos_order(sale["order"]["id"])), 1)
+
+    def test_offline_receipts_after_the_day_closed_go_to_its_rescue_session(self):
+        self.sell(lines=(("CUP-ESP", 2, None),), tender="CASH")
+        self.merchant.go_offline(NEW_YORK)
+        offline = [
+            self.merchant.pos_sale(NEW_YORK, [("BEAN-ETH", 1, None)], tender="CASH"),
+            self.merchant.pos_sale(NEW_YORK, [("TOTE-NAT", 1, None)], tender="CARD"),
+        ]
+        self.assertTrue(all(sale.get("offline") for sale in offline))
+        day = self.env["retail.pos.day"].search([("store_id", "=", self.store_ny.id)])
+        self.assertEqual(len(day), 1)
+        main = day.session_id
+        day._close_in_own_transactions()
+        self.assertEqual(main.state, "closed")
+        before = day.sales_total
+        since = self.event_count()
+        uploaded = self.merchant.come_online(NEW_YORK)
+        self.assertEqual(len(uploaded), 2)
+        events = self.event_ids(since=since)
+        for event_id in reversed(events):
+            self.deliver(event_id)
+        self.process_all()
+        late = self.env["pos.order"].search(
+            [("retail_external_id", "in", [u["order"]["id"] for u in uploaded])]
+        )
+        self.assertEqual(len(late), 2)
+        self.assertTrue(all(late.mapped("retail_late")))
+        self.assertTrue(all(late.mapped("retail_offline")))
+        self.assertTrue(late.session_id.rescue)
+        self.assertEqual(len(late.session_id), 1)
+        self.assertEqual(late.session_id.retail_day_id, day)
+        day.invalidate_recordset()
+        self.assertEqual(day.late_count, 2)
+        self.assertAlmostEqual(
+            day.sales_total, before + sum(late.mapped("amount_total")), places=2
+        )
+        # The device's time is the sale's, not the upload's.
+        for order, sale in zip(late.sorted("retail_device_time"), offline, strict=True):
+            self.assertEqual(
+                order.retail_device_time.strftime("%Y-%m-%dT%H:%M:%S"),
+                sale["client_created_at"][:19],
+            )
+        # The rescue session closes with the next closing run.
+        self.env["retail.pos.day"]._cron_close_days()
+        self.assertEqual(late.session_id.state, "closed")
+
+    def test_reconciliation_books_what_webhooks_missed(self):
+        since = self.event_count()
+        missed = self.merchant.pos_sale(NEW_YORK, [("CUP-ESP", 1, None)], tender="CARD")
+        self.assertTrue(self.event_ids(since=since))  # never delivered
+        booked = self.sell(lines=(("TOTE-NAT", 1, None),))
+        since = fields.Datetime.now() - dt.timedelta(days=2)
+        self.backend._poll("orders", since, "reconciliation")
+
+        def polled(order_id):
+            return self.env["retail.exchange"].search_count(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("external_id", "=", order_id),
+                    ("dedup_key", "=like", "poll:%"),
+                ]
+            )
+
+        self.assertEqual(polled(missed["order"]["id"]), 1)
+        self.assertEqual(polled(booked["order"]["id"]), 0)
+        self.process_all()
+        self.assertEqual(len(self.pos_order(missed["order"]["id"])), 1)
+        self.assertEqual(len(self.pos_order(booked["order"]["id"])), 1)
