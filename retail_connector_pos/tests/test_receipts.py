@@ -2,7 +2,6 @@ import datetime as dt
 import random
 
 from odoo import fields
-
 from odoo.tests import tagged
 
 from .common import NEW_YORK, SquareCase
