@@ -14,6 +14,12 @@ def _answer(http_status, **body):
     return request.make_json_response(body, status=http_status)
 
 
+def _rejected(backend, http_status, reason):
+    """Refuse a delivery to a known connection, counted in its daily KPIs."""
+    backend._kpi_count("webhook_rejected")
+    return _answer(http_status, status="error", reason=reason)
+
+
 class RetailWebhookController(http.Controller):
     """Durable webhook inbox: verify, store once, queue, answer."""
 
@@ -32,14 +38,10 @@ class RetailWebhookController(http.Controller):
         httprequest = request.httprequest
         limit = backend.max_body_bytes or 1024 * 1024
         if (httprequest.content_length or 0) > limit:
-            return _answer(
-                413, status="error", reason=f"body larger than {limit} bytes"
-            )
+            return _rejected(backend, 413, f"body larger than {limit} bytes")
         raw_body = httprequest.get_data(cache=True)
         if len(raw_body) > limit:
-            return _answer(
-                413, status="error", reason=f"body larger than {limit} bytes"
-            )
+            return _rejected(backend, 413, f"body larger than {limit} bytes")
         delivery = InboundDelivery(
             # As the sender addressed it: Odoo rewrites scheme and host from
             # the forwarded headers when it runs in proxy mode.
@@ -55,12 +57,12 @@ class RetailWebhookController(http.Controller):
             _logger.info(
                 "Webhook refused for connection %s: %s", backend.id, exc.reason
             )
-            return _answer(exc.status, status="error", reason=exc.reason)
+            return _rejected(backend, exc.status, exc.reason)
         except MalformedPayload as exc:
-            return _answer(400, status="error", reason=str(exc))
+            return _rejected(backend, 400, str(exc))
         except ChannelFeatureMissing as exc:
             # The channel declares webhooks but does not verify them: nothing
             # is stored, and a 5xx makes the sender deliver again later.
             _logger.error("Connection %s: %s", backend.id, exc)
-            return _answer(501, status="error", reason=str(exc))
+            return _rejected(backend, 501, str(exc))
         return _answer(200, status=outcome)

@@ -35,3 +35,8 @@ from . import retail_backend_prices
 from . import account_move
 from . import retail_backend_causes
 from . import retail_backend_silence
+from . import retail_kpi_counter
+from . import retail_stock_push_sample
+from . import retail_kpi_daily
+from . import retail_backend_kpi
+from . import sale_order_kpi

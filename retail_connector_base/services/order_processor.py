@@ -167,6 +167,7 @@ class OrderProcessor:
         }
         if order.ordered_at:
             values["date_order"] = order.ordered_at
+            values["retail_ordered_at"] = order.ordered_at
         return self.backend._order_sale_values(values, order, sale)
 
     def _line_commands(self, sale, order):

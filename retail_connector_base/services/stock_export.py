@@ -78,6 +78,22 @@ class StockExporter(BindingExporter):
     def _pushed_values(self, value, now):
         return {"last_exported_qty": value, "last_export_at": now}
 
+    def _record(self, updates):
+        # How long each pushed quantity waited (the daily KPIs' stock delay):
+        # read before the push clears the start of the wait.
+        waited = {
+            binding: (binding.stock_pending_since, values["last_export_at"])
+            for binding, values in updates.items()
+            if values.get("last_export_at")
+        }
+        changed = super()._record(updates)
+        pushed = [times for binding, times in waited.items() if binding not in changed]
+        if pushed:
+            self.env["retail.stock.push.sample"]._record(
+                self.backend, [since for since, _at in pushed], pushed[0][1]
+            )
+        return changed
+
     def _summary(self, pushed, failed, unchanged):
         return _(
             "%(pushed)s quantities pushed, %(failed)s refused, %(same)s unchanged.",

@@ -11,3 +11,4 @@ from . import test_locations
 from . import test_guided_fix
 from . import test_silence
 from . import test_trace
+from . import test_kpi
