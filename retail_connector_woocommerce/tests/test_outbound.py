@@ -254,6 +254,42 @@ class TestWooCommerceOutbound(WooCommerceCase):
         )
         self.assertEqual(len(self.store.orders[order["id"]]["refunds"]), 1)
 
+    def test_shipment_and_refund_calls_carry_the_order_correlation_id(self):
+        order, sale = self.import_order(("CHAIR-OAK", 2))
+        created = self.env["retail.exchange"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("direction", "=", "inbound"),
+                ("external_id", "=", str(order["id"])),
+            ]
+        )
+        self.assertEqual(sale.picking_ids.retail_correlation_id, created.correlation_id)
+        picking = sale.picking_ids
+        picking.move_ids.picked = True
+        with trap_jobs():
+            picking.button_validate()
+        self.backend._export_shipment_job(picking.id)
+        credit_note = self._credit_note(sale)
+        with trap_jobs():
+            credit_note.action_post()
+        self.backend._export_refund_job(credit_note.id)
+        self.assertTrue(credit_note.retail_external_refund_id)
+
+        trace = self.env["retail.exchange"].search(
+            credit_note.action_retail_trace()["domain"], order="received_at, id"
+        )
+        self.assertEqual(
+            trace.mapped("topic"),
+            ["order.created", "order.completed", "refund.created"],
+        )
+        self.assertEqual(trace[0], created)
+        self.assertEqual(trace[-1].res_id, credit_note.id)
+        self.assertEqual(set(trace.mapped("correlation_id")), {created.correlation_id})
+        self.assertEqual(
+            self.env["retail.exchange"].search(sale.action_retail_trace()["domain"]),
+            trace,
+        )
+
     def test_refused_refund_waits_then_goes_through_after_the_fix(self):
         # Bank transfers cannot be refunded by the gateway.
         order, sale = self.import_order(("CHAIR-OAK", 1), payment_method="bacs")
