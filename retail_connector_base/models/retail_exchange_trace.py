@@ -178,7 +178,7 @@ class RetailExchange(models.Model):
         return super()._process()
 
     def _mark_done(self, record=None, result=None):
-        super()._mark_done(record, result)
+        done = super()._mark_done(record, result)
         # A record made before correlation ids existed joins the chain of
         # the first exchange applied to it since.
         if (
@@ -188,6 +188,7 @@ class RetailExchange(models.Model):
             and not record.retail_correlation_id
         ):
             record.sudo().retail_correlation_id = self.correlation_id
+        return done
 
     @api.model
     def _correlation_for(self, record):

@@ -111,6 +111,19 @@ class TestTrace(TraceCase):
         )
         self.assertEqual(shipment.correlation_id, sale.retail_correlation_id)
 
+    def test_cancellation_call_carries_the_order_correlation_id(self):
+        created = self.process(make_order_data("4009"))
+        sale = self.sale_orders("4009")
+        with trap_jobs():
+            sale._action_cancel()
+        self.backend._export_order_cancel_job(sale.id)
+        cancel = self.env["retail.exchange"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "order.cancelled")]
+        )
+        self.assertEqual(cancel.state, "done", cancel.error)
+        self.assertEqual(cancel.correlation_id, created.correlation_id)
+        self.assertEqual(self.trace(sale), created | cancel)
+
     def test_credit_note_refund_call_carries_the_order_correlation_id(self):
         created = self.process(make_order_data("4004"))
         sale = self.sale_orders("4004")
