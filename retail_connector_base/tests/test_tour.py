@@ -25,6 +25,8 @@ class TestExceptionQueueTour(RetailKeyMixin, HttpCase):
                 "state": "failed",
                 "error_category": "business",
                 "error": "Unknown SKU “TOUR-SKU”: add a SKU mapping, then press Retry.",
+                "failure_kind": "unknown_sku",
+                "failure_value": "TOUR-SKU",
             }
         )
 

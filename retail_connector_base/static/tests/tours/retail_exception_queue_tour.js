@@ -2,8 +2,9 @@ import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
 // Needs (created by the Python test): an inbound exchange in state "failed"
-// with external id "TOUR-1" on an active connection. The tour works the
-// exception queue like a back-office user: open it, open the failure, Retry.
+// with external id "TOUR-1", failed on an unknown SKU, on an active
+// connection. The tour works the exception queue like a back-office user:
+// open it, open the failure, read what to do, Retry.
 registry.category("web_tour.tours").add("retail_connector_exception_queue", {
     url: "/odoo",
     steps: () => [
@@ -33,6 +34,11 @@ registry.category("web_tour.tours").add("retail_connector_exception_queue", {
         {
             content: "The error is shown in the alert",
             trigger: ".o_form_view .alert-danger .o_field_widget[name=error]",
+        },
+        {
+            content: "The banner says what happened and what to do (the runbook)",
+            trigger:
+                ".o_form_view .alert-danger .o_field_widget[name=failure_runbook]:contains(What to do:):contains(Map SKU)",
         },
         {
             content: "Retry it",
