@@ -1,8 +1,10 @@
+import importlib.util
 import json
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
+from odoo.tools.misc import file_path
 
 from odoo.addons.retail_connector_base.tests.common import (
     WEBHOOK_SECRET,
@@ -167,6 +169,46 @@ class TestTrace(TraceCase):
         )
         self.assertTrue(push.correlation_id)
         self.assertNotEqual(push.correlation_id, created.correlation_id)
+
+    def test_records_of_an_older_version_get_their_ids_on_upgrade(self):
+        created = self.process(make_order_data("4010"))
+        updated = self.process(
+            make_order_data("4010", updated_at="2026-11-25T11:00:00Z"),
+            topic="order.updated",
+        )
+        other = self.process(make_order_data("4011"))
+        sale = self.sale_orders("4010")
+        picking = self.ship(sale)
+        shipment = self.env["retail.exchange"].search(
+            [("res_model", "=", "stock.picking"), ("res_id", "=", picking.id)]
+        )
+        exchanges = created | updated | other | shipment
+        # As the previous version left them: no correlation id anywhere.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE retail_exchange SET correlation_id = NULL WHERE id IN %s",
+            [tuple(exchanges.ids)],
+        )
+        for table in ("sale_order", "stock_picking"):
+            self.env.cr.execute(f"UPDATE {table} SET retail_correlation_id = NULL")
+        self.env.invalidate_all()
+
+        path = file_path(
+            "retail_connector_base/migrations/18.0.1.3.0/post-correlation.py"
+        )
+        spec = importlib.util.spec_from_file_location("post_correlation", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.2.0")
+        self.env.invalidate_all()
+
+        self.assertTrue(all(exchanges.mapped("correlation_id")))
+        self.assertEqual(
+            set((created | updated | shipment).mapped("correlation_id")),
+            {sale.retail_correlation_id},
+        )
+        self.assertNotEqual(other.correlation_id, created.correlation_id)
+        self.assertEqual(self.trace(picking), created | updated | shipment)
 
     def test_two_versions_of_an_order_compared_field_by_field(self):
         first = self.process(make_order_data("4006"))
