@@ -40,3 +40,4 @@ from . import retail_stock_push_sample
 from . import retail_kpi_daily
 from . import retail_backend_kpi
 from . import sale_order_kpi
+from . import retail_payout_mixin

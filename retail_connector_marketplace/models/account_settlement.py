@@ -1,14 +1,14 @@
 """Settlement triggers on Odoo's accounting.
 
 A posted invoice or credit note of a Mirakl order posts the transaction lines
-that waited for it; a new bank statement line is matched with the payouts
-waiting for their transfer. Neither may stop the accounting action itself:
-what fails is left for the settlement cron and logged.
+that waited for it, without stopping the posting itself: what fails is left
+for the settlement cron and logged. (A new bank statement line is matched
+with the payouts waiting for it by the base's ``retail.payout.mixin``.)
 """
 
 import logging
 
-from odoo import api, models
+from odoo import models
 
 _logger = logging.getLogger(__name__)
 
@@ -57,19 +57,3 @@ class AccountMove(models.Model):
                 "Mirakl lines of %s not posted: the settlement cron retries",
                 ", ".join(sales.mapped("name")),
             )
-
-
-class AccountBankStatementLine(models.Model):
-    _inherit = "account.bank.statement.line"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        Document = self.env["retail.mirakl.document"].sudo()
-        if Document.search_count([("state", "in", ("paid", "discrepancy"))], limit=1):
-            try:
-                with self.env.cr.savepoint():
-                    Document._mirakl_match_statement_lines(lines)
-            except Exception:
-                _logger.exception("Mirakl payouts not matched with %s", lines.ids)
-        return lines

@@ -20,14 +20,10 @@ STATES = [
     ("discrepancy", "Discrepancy"),
 ]
 
-# How far apart the transfer's bank date and the payout's date may be when
-# the statement line names neither the voucher nor the document.
-MATCH_DAYS = 5
-
 
 class RetailMiraklDocument(models.Model):
     _name = "retail.mirakl.document"
-    _inherit = "retail.connection.record"
+    _inherit = ["retail.connection.record", "retail.payout.mixin"]
     _description = "Mirakl Accounting Document"
     _order = "issue_date desc, id desc"
     _rec_name = "number"
@@ -64,9 +60,6 @@ class RetailMiraklDocument(models.Model):
     difference = fields.Monetary(compute="_compute_amounts", store=True)
     payment_transaction_id = fields.Many2one(
         "retail.mirakl.transaction", compute="_compute_amounts", store=True
-    )
-    statement_line_id = fields.Many2one(
-        "account.bank.statement.line", string="Bank Transaction", readonly=True
     )
     state = fields.Selection(STATES, compute="_compute_state", store=True, index=True)
 
@@ -185,8 +178,7 @@ class RetailMiraklDocument(models.Model):
         """Reconcile the clearing items of each paid document and match its
         payout with the bank (when the statement line is there)."""
         for document in self.sudo():
-            payment = document.payment_transaction_id
-            if not payment.move_id:
+            if not document.payment_transaction_id.move_id:
                 continue
             clearing = document.transaction_ids.clearing_line_id.filtered(
                 lambda aml: not aml.reconciled
@@ -195,14 +187,17 @@ class RetailMiraklDocument(models.Model):
                 lambda aml: aml.balance < 0
             ):
                 clearing.reconcile()
-            if not document.statement_line_id:
-                line = document._mirakl_find_statement_line()
-                if line:
-                    document._mirakl_reconcile_statement_line(line)
+            document._payout_match_bank()
         return True
 
-    def _mirakl_payout_references(self):
-        self.ensure_one()
+    # The payout as the base's retail.payout.mixin sees it ------------------
+    def _payout_journal(self):
+        return self.backend_id.mirakl_bank_journal_id
+
+    def _payout_bank_amount(self):
+        return -self.payment_transaction_id.amount
+
+    def _payout_references(self):
         payment = self.payment_transaction_id
         return [
             ref
@@ -215,96 +210,34 @@ class RetailMiraklDocument(models.Model):
             if ref
         ]
 
-    def _mirakl_statement_line_domain(self):
-        self.ensure_one()
-        backend = self.backend_id
-        payment = self.payment_transaction_id
-        return [
-            ("journal_id", "=", backend.mirakl_bank_journal_id.id),
-            ("is_reconciled", "=", False),
-            ("amount", "=", -payment.amount),
-            (
-                "id",
-                "not in",
-                self.search([("statement_line_id", "!=", False)]).statement_line_id.ids,
-            ),
-        ]
-
-    def _mirakl_find_statement_line(self):
-        """The bank statement line of this payout: same amount, and the
-        voucher or document number in its label, else the only one of that
-        amount within a few days of the payout."""
-        self.ensure_one()
-        if not self.backend_id.mirakl_bank_journal_id:
-            return self.env["account.bank.statement.line"]
-        StLine = self.env["account.bank.statement.line"].sudo()
-        domain = self._mirakl_statement_line_domain()
-        candidates = StLine.search(domain)
-        for ref in self._mirakl_payout_references():
-            needle = ref.lower()
-            named = candidates.filtered(
-                lambda st, r=needle: (
-                    r in (st.payment_ref or "").lower()
-                    or r in (st.ref or "").lower()
-                    or r in (st.narration or "").lower()
-                )
-            )
-            if len(named) == 1:
-                return named
+    def _payout_fallback_line(self, candidates):
+        """Without a reference: a transfer from the operator or nobody, near
+        the payout."""
         day = (
             self.payment_date
             or self.payment_transaction_id.date_created
             or fields.Datetime.now()
         ).date()
-        # Without a reference: a transfer from nobody else, near the payout.
-        operator = self.backend_id.mirakl_operator_partner_id
-        near = candidates.filtered(
-            lambda st: (
-                abs((st.date - day).days) <= MATCH_DAYS
-                and st.partner_id in (operator, st.partner_id.browse())
-            )
+        return self._payout_near_line(
+            candidates, day, self.backend_id.mirakl_operator_partner_id
         )
-        return near if len(near) == 1 else StLine
 
-    def _mirakl_reconcile_statement_line(self, st_line):
-        """Reconcile `st_line` with the payout, as the bank reconciliation
-        would: its suspense item takes the payout account and is matched."""
-        self.ensure_one()
+    def _payout_counterparts(self):
         payout_line = self.payment_transaction_id.counterpart_line_id
         if not payout_line or payout_line.reconciled:
-            return False
-        _liquidity, suspense, _other = st_line.with_context(
-            skip_account_move_synchronization=True
-        )._seek_for_lines()
-        if len(suspense) != 1:
-            return False
-        suspense.with_context(skip_account_move_synchronization=True).write(
-            {
-                "account_id": payout_line.account_id.id,
-                "partner_id": payout_line.partner_id.id,
-            }
-        )
-        (suspense + payout_line).reconcile()
-        self.statement_line_id = st_line
-        st_line.move_id.message_post(
-            body=_("Matched with Mirakl payout %s.", self.number or self.mirakl_id)
-        )
-        return True
+            return []
+        return [(payout_line, payout_line.amount_residual)]
+
+    def _payout_label(self):
+        return _("Mirakl payout %s", self.number or self.mirakl_id)
 
     @api.model
-    def _mirakl_match_statement_lines(self, st_lines):
-        """Match new bank statement lines with the payouts waiting for them."""
-        journals = st_lines.journal_id
-        if not journals:
-            return
-        waiting = self.sudo().search(
-            [
-                ("state", "in", ("paid", "discrepancy")),
-                ("statement_line_id", "=", False),
-                ("backend_id.mirakl_bank_journal_id", "in", journals.ids),
-            ]
-        )
-        waiting._mirakl_match_payout()
+    def _payout_waiting_domain(self, journals):
+        return [
+            ("state", "in", ("paid", "discrepancy")),
+            ("statement_line_id", "=", False),
+            ("backend_id.mirakl_bank_journal_id", "in", journals.ids),
+        ]
 
     def action_open_transactions(self):
         self.ensure_one()
