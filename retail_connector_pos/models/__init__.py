@@ -4,3 +4,6 @@ from . import pos_session
 from . import pos_order
 from . import retail_backend_square
 from . import retail_backend_receipts
+from . import retail_location_mapping_cash
+from . import retail_pos_day_cash
+from . import retail_backend_cash

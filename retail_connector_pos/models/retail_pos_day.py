@@ -345,12 +345,19 @@ class RetailPosDay(models.Model):
     def _close_in_own_transactions(self):
         """Stop bookings into the day's sessions, then close them.
 
-        The first transaction waits for the bookings in flight; the second
-        starts after them and so sees every receipt of the session.
+        The first transaction waits for the bookings in flight; the next ones
+        start after them and so see every receipt of the session. Each
+        session closes in a transaction of its own (the main one first: its
+        closing counts the drawer), so that a closing Odoo rolls back to
+        balance it undoes that session only; the day closes in the last
+        (``_close``, with every session closed by then).
         """
         self.ensure_one()
         sessions = self._open_sessions()
         registry = self.env.registry
+        # What this transaction wrote is read by the others (in tests, which
+        # share this one's connection).
+        self.env.flush_all()
         with registry.cursor() as marking:
             marking.execute(
                 SQL(
@@ -363,44 +370,59 @@ class RetailPosDay(models.Model):
                     tuple(sessions.ids) or (0,),
                 )
             )
-        with registry.cursor() as closing:
-            env = self.env(cr=closing)
-            try:
-                env[self._name].browse(self.id)._close()
-            except UserError as exc:
-                closing.rollback()
-                env[self._name].browse(self.id)._note_closing_failure(str(exc))
+        closed = all(
+            self._in_own_transaction("_close_one_session", session.id)
+            for session in sessions.sorted(lambda s: (s.rescue, s.id))
+        )
+        if closed:
+            self._in_own_transaction("_close")
         # Closed in other transactions: what this one cached is stale.
         self.env.invalidate_all()
 
+    def _in_own_transaction(self, method, *args):
+        """Run `method` of this day in a transaction of its own.
+
+        A refusal (UserError) rolls it back and is noted on the day: False.
+        """
+        with self.env.registry.cursor() as own:
+            env = self.env(cr=own)
+            try:
+                getattr(env[self._name].browse(self.id), method)(*args)
+            except UserError as exc:
+                own.rollback()
+                env[self._name].browse(self.id)._note_closing_failure(str(exc))
+                return False
+        return True
+
     def _close(self):
-        """Close the day's sessions (marked ``closing_control``) in Odoo."""
+        """Close the day's sessions, then the day, in this transaction."""
         self.ensure_one()
         for session in self._open_sessions().sorted(lambda s: (s.rescue, s.id)):
-            if session.state == "opened":
-                session.state = "closing_control"
-            if session == self.session_id:
-                self._set_counted_cash(session)
-            self._close_session(session)
-        values = {"state": "closed", "closed_at": fields.Datetime.now()}
-        main = self.session_id
-        if main and main.state == "closed":
-            values.update(
-                cash_expected=main.cash_register_balance_end,
-                cash_difference=main.cash_register_difference,
-            )
-        self.write(values)
-        self._check_discrepancies()
+            self._close_one_session(session.id)
+        self._close_finish()
 
-    def _set_counted_cash(self, session):
-        if not session.cash_journal_id:
+    def _close_one_session(self, session_id):
+        """Close one session of the day in Odoo; the main one counts the drawer."""
+        session = self.env["pos.session"].browse(session_id)
+        if session.state == "closed":
             return
-        session.cash_register_balance_start = self.cash_opening
-        if self.cash_counted_known:
-            session.cash_register_balance_end_real = self.cash_counted
-        else:
-            # Nobody counted: close with what Odoo expects, and say so.
-            session.cash_register_balance_end_real = session.cash_register_balance_end
+        if session.state == "opened":
+            session.state = "closing_control"
+        if session == self.session_id:
+            self._set_counted_cash(session)
+        self._close_session(session)
+
+    def _close_finish(self):
+        """Every session closed: the day closes, its cash settled and checked."""
+        self.ensure_one()
+        if self._open_sessions():
+            return
+        values = {"state": "closed"}
+        if not self.closed_at:
+            values["closed_at"] = fields.Datetime.now()
+        self.write(values)
+        self._cash_settle()
+        self._check_discrepancies()
 
     def _close_session(self, session):
         result = session.with_company(
@@ -432,20 +454,23 @@ class RetailPosDay(models.Model):
             )
 
     def _note_closing_failure(self, message):
-        day = self
-        day.write({"discrepancy": True, "discrepancy_note": message})
-        day.message_post(body=_("The day could not be closed: %s", message))
-        day._notify_manager(message)
+        if self.discrepancy and self.discrepancy_note == message:
+            # The same refusal as the last run's: said already.
+            return
+        self.write({"discrepancy": True, "discrepancy_note": message})
+        self.message_post(body=_("The day could not be closed: %s", message))
+        self._notify_manager(message)
 
     def _check_discrepancies(self):
         """One activity for the store manager when something does not add up."""
         self.ensure_one()
-        problems = self._discrepancies()
-        self.write(
-            {"discrepancy": bool(problems), "discrepancy_note": "\n".join(problems)}
-        )
-        if problems:
-            self._notify_manager("\n".join(problems))
+        note = "\n".join(self._discrepancies())
+        if note == (self.discrepancy_note or "") and self.discrepancy == bool(note):
+            # Nothing new (a rescue session closed, a run again): said already.
+            return
+        self.write({"discrepancy": bool(note), "discrepancy_note": note})
+        if note:
+            self._notify_manager(note)
 
     def _discrepancies(self):
         """Sentences saying what does not add up on this day (hook)."""

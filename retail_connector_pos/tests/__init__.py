@@ -1,1 +1,2 @@
 from . import test_receipts
+from . import test_closing
