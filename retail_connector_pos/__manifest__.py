@@ -15,11 +15,13 @@
     "data": [
         "security/ir.model.access.csv",
         "security/retail_pos_security.xml",
+        "security/retail_pos_payout_security.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "views/retail_backend_views.xml",
         "views/retail_pos_day_views.xml",
         "views/pos_order_views.xml",
+        "views/retail_pos_payout_views.xml",
     ],
     "demo": [],
 }

@@ -7,3 +7,7 @@ from . import retail_backend_receipts
 from . import retail_location_mapping_cash
 from . import retail_pos_day_cash
 from . import retail_backend_cash
+from . import retail_pos_payout
+from . import retail_location_mapping_payouts
+from . import retail_pos_day_payouts
+from . import retail_backend_payouts

@@ -1,2 +1,3 @@
 from . import test_receipts
 from . import test_closing
+from . import test_payouts
