@@ -29,12 +29,19 @@ class TestClosing(SquareCase):
 
     def setUp(self):
         super().setUp()
-        self.addCleanup(self.count_open_drawer)
+        with self.merchant.lock:
+            known = set(self.merchant.shifts)
+        self.addCleanup(self.forget_shifts, known)
 
-    def count_open_drawer(self):
-        """Leave no drawer open for the next test (the merchant outlives it)."""
-        if NEW_YORK in self.merchant.open_shifts:
-            self.merchant.close_shift(NEW_YORK, 0)
+    def forget_shifts(self, known):
+        """The merchant outlives the test: the next one starts without its shifts."""
+        with self.merchant.lock:
+            for shift_id in set(self.merchant.shifts) - known:
+                del self.merchant.shifts[shift_id]
+                self.merchant.shift_events.pop(shift_id, None)
+            for location_id, shift_id in list(self.merchant.open_shifts.items()):
+                if shift_id not in known:
+                    del self.merchant.open_shifts[location_id]
 
     # ------------------------------------------------------------------
     # Helpers
@@ -95,17 +102,20 @@ class TestClosing(SquareCase):
         session = self.pos_order(cash_sale["order"]["id"]).session_id
         self.assertEqual(self.pos_order(card_sale["order"]["id"]).session_id, session)
         day = session.retail_day_id
+        # 20.00 taken out of the drawer to pay the window cleaner.
+        self.merchant.paid_in_out(NEW_YORK, 2000, paid_in=False)
         shift = self.merchant.get_shift(self.merchant.open_shifts[NEW_YORK])
-        self.assertEqual(shift["expected_cash_money"]["amount"], 11524)
+        self.assertEqual(shift["expected_cash_money"]["amount"], 9524)
         # 5.00 missing from the drawer.
-        self.merchant.close_shift(NEW_YORK, 11024)
+        self.merchant.close_shift(NEW_YORK, 9024)
         self.assertFalse(day.cash_counted_known)
 
         self.poll_cash()
         self.assertTrue(day.cash_counted_known)
         self.assertEqual(day.cash_shift_ref, shift["id"])
         self.assertAlmostEqual(day.cash_opening, 100.0)
-        self.assertAlmostEqual(day.cash_counted, 110.24)
+        self.assertAlmostEqual(day.cash_paid_out, 20.0)
+        self.assertAlmostEqual(day.cash_counted, 90.24)
         self.assertTrue(day._is_due())
 
         self.close_days()
@@ -127,13 +137,18 @@ class TestClosing(SquareCase):
         )
         self.assertAlmostEqual(loss.debit, 5.0)
         self.assertEqual(lines.move_id.state, "posted")
-        self.assertAlmostEqual(session.cash_register_balance_end_real, 110.24)
+        self.assertAlmostEqual(session.cash_register_balance_end_real, 90.24)
         self.assertAlmostEqual(session.cash_register_difference, -5.0)
+        # The cash paid out is a cash move of the session, as Odoo's POS has it.
+        moves = session.statement_line_ids.filtered(
+            lambda line: "paid in and out" in line.payment_ref
+        )
+        self.assertEqual(moves.mapped("amount"), [-20.0])
         # The day's figures.
         self.assertAlmostEqual(day.tender_cash, CUP_TOTAL)
         self.assertAlmostEqual(day.tender_card, TEES_TOTAL)
-        self.assertAlmostEqual(day.cash_expected, 100.0 + CUP_TOTAL)
-        self.assertAlmostEqual(day.cash_counted, 110.24)
+        self.assertAlmostEqual(day.cash_expected, 100.0 - 20.0 + CUP_TOTAL)
+        self.assertAlmostEqual(day.cash_counted, 90.24)
         self.assertAlmostEqual(day.cash_difference, -5.0)
         self.assertTrue(day.discrepancy)
         self.assertIn("difference", day.discrepancy_note)
@@ -219,3 +234,33 @@ class TestClosing(SquareCase):
         self.assertEqual(self.close_days(), 0)
         self.poll_cash()
         self.assertEqual(self.footprint(day), before)
+
+    def test_a_refused_closing_is_said_once_and_retried(self):
+        self.merchant.open_shift(NEW_YORK, opened_cash=10000)
+        sale = self.sell(lines=[("CUP-ESP", 1, None)], tender="CASH")
+        session = self.pos_order(sale["order"]["id"]).session_id
+        day = session.retail_day_id
+        self.merchant.close_shift(NEW_YORK, 11524 - 300)
+        self.poll_cash()
+        loss = self.cash_journal.loss_account_id
+        self.cash_journal.loss_account_id = False
+
+        # Odoo refuses to post a loss without the journal's loss account.
+        self.close_days()
+        self.assertEqual(day.state, "open")
+        self.assertNotEqual(session.state, "closed")
+        self.assertTrue(day.discrepancy)
+        self.assertIn("Loss Account", day.discrepancy_note)
+        self.assertEqual(len(day.activity_ids), 1)
+        before = self.footprint(day)
+        self.close_days()
+        self.assertEqual(self.footprint(day), before)
+
+        self.cash_journal.loss_account_id = loss
+        self.close_days()
+        self.assertEqual(day.state, "closed")
+        self.assertEqual(session.state, "closed")
+        self.assertAlmostEqual(day.cash_difference, -3.0)
+        self.assertIn("difference", day.discrepancy_note)
+        self.assertEqual(len(day.activity_ids), 1)
+        self.assertIn("difference", day.activity_ids.note)
