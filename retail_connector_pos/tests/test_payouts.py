@@ -1,3 +1,5 @@
+import time
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -196,3 +198,22 @@ class TestPayouts(SquareCase):
         self.assertEqual(payout.status, "PAID")
         self.assertEqual(payout.statement_line_id, st_line)
         self.assertTrue(all(self.card_items(day).mapped("reconciled")))
+
+    def test_payout_not_matched_after_its_arrival_is_a_discrepancy(self):
+        self.sell(lines=(("CUP-ESP", 1, None),), tender="CARD")
+        day = self.close_day()
+        _square, payout = self.make_payout(at=time.time() - 3 * 86400)
+        self.assertLess(payout.arrival_date, fields.Date.today())
+        self.assertTrue(payout.overdue)
+        Payout = self.env["retail.pos.payout"]
+        self.assertIn(payout, Payout.search([("overdue", "=", True)]))
+        self.assertNotIn(payout, Payout.search([("overdue", "=", False)]))
+        day.invalidate_recordset()
+        self.assertTrue(day.discrepancy)
+        self.assertIn(payout.end_to_end_id, day.discrepancy_note)
+        # The transfer shows up: the day adds up again.
+        self.bank_line(payout.net, f"SQUARE {payout.end_to_end_id}")
+        self.assertEqual(payout.state, "matched")
+        self.assertFalse(payout.overdue)
+        day.invalidate_recordset()
+        self.assertNotIn(payout.end_to_end_id, day.discrepancy_note or "")
