@@ -23,5 +23,5 @@
         "views/pos_order_views.xml",
         "views/retail_pos_payout_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/retail_pos_demo.xml"],
 }
