@@ -23,12 +23,10 @@ class RetailPosDay(models.Model):
     _inherit = "retail.pos.day"
 
     cash_paid_in = fields.Monetary(
-        string="Cash Paid In",
         readonly=True,
         help="Cash put into the drawer during the day (not sales).",
     )
     cash_paid_out = fields.Monetary(
-        string="Cash Paid Out",
         readonly=True,
         help="Cash taken out of the drawer during the day (not refunds).",
     )

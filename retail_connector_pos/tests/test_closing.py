@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from odoo.tests import new_test_user, tagged
 
 from .. import const
-from .common import NEW_YORK, SquareCase
+from .common import NEW_YORK, PARIS, SquareCase
 
 ZONE = "America/New_York"
 # 1 Espresso Cup (14.00) + 8.875 % sales tax; 2 Linen Tees (78.00) + tax.
@@ -94,6 +94,21 @@ class TestClosing(SquareCase):
         self.assertTrue(self.cash_journal.profit_account_id)
         self.assertTrue(self.store_ny.pos_config_id.cash_control)
         self.assertIn(const.STREAM_CASH, self.backend._poll_streams())
+
+    def test_cash_journal_without_company_defaults_gets_accounts(self):
+        self.company.write(
+            {
+                "default_cash_difference_income_account_id": False,
+                "default_cash_difference_expense_account_id": False,
+            }
+        )
+        paris = self.store(PARIS)
+        paris.action_create_pos_config()
+        journal = paris.pos_cash_method_id.journal_id
+        self.assertEqual(journal.type, "cash")
+        self.assertNotEqual(journal, self.cash_journal)
+        self.assertEqual(journal.loss_account_id.account_type, "expense")
+        self.assertEqual(journal.profit_account_id.account_type, "income_other")
 
     def test_counted_drawer_closes_the_day_with_its_difference(self):
         self.merchant.open_shift(NEW_YORK, opened_cash=10000)
