@@ -354,8 +354,13 @@ class RetailPosPayout(models.Model):
         return matched
 
     def action_match(self):
-        """Look for the bank transaction of these payouts again."""
-        self._payout_match_bank()
+        """Look for the bank transaction of these payouts again.
+
+        Reconciling writes journal items a store's people may not edit
+        themselves: it runs as the system, for the payouts they may change.
+        """
+        self.check_access("write")
+        self.sudo()._payout_match_bank()
         return True
 
 
