@@ -60,7 +60,6 @@ class RetailKpiDaily(models.Model):
     computed_at = fields.Datetime(readonly=True)
 
     orders_confirmed = fields.Integer(
-        string="Orders Confirmed",
         readonly=True,
         help="Channel orders confirmed in Odoo that day.",
     )
@@ -113,7 +112,6 @@ class RetailKpiDaily(models.Model):
         "average of the daily rates.",
     )
     backlog = fields.Integer(
-        string="Backlog",
         readonly=True,
         aggregator="max",
         help="Exchanges waiting to be processed at the end of the day (today: "
@@ -137,7 +135,6 @@ class RetailKpiDaily(models.Model):
         help="Accepted among the webhook deliveries of the day.",
     )
     calls_refused = fields.Integer(
-        string="Calls Refused",
         readonly=True,
         help="Calls to the channel it answered with 429 (too many requests) or "
         "a server error (5xx), after the HTTP client's own retries.",
