@@ -25,7 +25,6 @@ class RetailPosPayout(models.Model):
     name = fields.Char(string="Payout", required=True, readonly=True, index=True)
     store_id = fields.Many2one(
         "retail.location.mapping",
-        string="Store",
         required=True,
         readonly=True,
         index=True,
