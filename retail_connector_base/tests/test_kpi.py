@@ -2,14 +2,23 @@ import json
 from datetime import datetime, time, timedelta
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from sandbox.common import FaultConfig
 from sandbox.generic import GenericChannel
 
-from .common import WEBHOOK_SECRET, RetailCase, make_order_data, trap_jobs
+from .common import (
+    WEBHOOK_SECRET,
+    RetailCase,
+    RetailKeyMixin,
+    encode,
+    make_event,
+    make_order_data,
+    sign,
+    trap_jobs,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -336,3 +345,43 @@ class TestBusinessKpis(RetailCase):
     def test_health_degraded_by_backlog(self):
         self.recent("queued", 100)
         self.assertHealth("degraded", "100 exchanges wait")
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookDeliveryKpis(RetailKeyMixin, HttpCase):
+    """Deliveries the webhook refuses leave no exchange: they are counted."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_encryption_key()
+        cls.backend = cls.env["retail.backend"].create(
+            {"name": "KPI webhook channel", "webhook_secret": WEBHOOK_SECRET}
+        )
+        cls.backend.action_activate()
+
+    def post(self, body, signature):
+        token = self.backend.sudo().webhook_token
+        return self.url_open(
+            f"/retail/webhook/{token}",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Retail-Signature": signature,
+            },
+            timeout=30,
+        )
+
+    def test_accepted_and_rejected_deliveries(self):
+        body = encode(make_event(make_order_data("8001"), event_id="evt-kpi-1"))
+        self.assertEqual(self.post(body, sign(body)).status_code, 200)
+        self.assertEqual(self.post(body, sign(body)).status_code, 200, "redelivery")
+        forged = sign(body, secret="not-the-secret")
+        self.assertEqual(self.post(body, forged).status_code, 401)
+        self.assertEqual(self.post(b"{not json", sign(b"{not json")).status_code, 400)
+        today = fields.Datetime.now().date()
+        row = self.env["retail.kpi.daily"]._compute_days(self.backend, today, today)
+        self.assertEqual(row.webhook_accepted, 1, "a redelivery is not a delivery")
+        self.assertEqual(row.webhook_rejected, 2)
+        self.assertEqual(row.webhook_success_rate, 33.33)
+        self.assertEqual(self.backend.kpi_webhook_success_rate, 33.33)
