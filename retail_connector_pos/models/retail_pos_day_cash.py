@@ -63,6 +63,16 @@ class RetailPosDay(models.Model):
         ) and all((self[name] or False) == value for name, value in others.items()):
             return False
         self.write({**amounts, **others})
+        if drawer.counted_known:
+            self.message_post(
+                body=_(
+                    "Cash drawer counted on the POS: %(counted)s (opening float "
+                    "%(opening)s, shifts %(shifts)s).",
+                    counted=currency.format(self.cash_counted),
+                    opening=currency.format(self.cash_opening),
+                    shifts=self.cash_shift_ref,
+                )
+            )
         if self.state == "closed":
             if drawer.counted_known:
                 self._cash_settle()

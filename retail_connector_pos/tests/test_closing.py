@@ -132,6 +132,9 @@ class TestClosing(SquareCase):
         self.assertAlmostEqual(day.cash_paid_out, 20.0)
         self.assertAlmostEqual(day.cash_counted, 90.24)
         self.assertTrue(day._is_due())
+        self.assertTrue(
+            day.message_ids.filtered(lambda m: "counted on the POS" in (m.body or ""))
+        )
 
         self.close_days()
         self.assertEqual(day.state, "closed")
