@@ -156,7 +156,17 @@ class RetailBackend(models.Model):
         )
 
     def _compute_health_state(self):
-        healths = self._health()
+        healths = self.filtered("id")._health()
+        healths.update(
+            (
+                backend.id,
+                kpi.health(
+                    circuit_open=False, silent=False, failed=0, total=0, backlog=0
+                ),
+            )
+            for backend in self
+            if not backend.id
+        )
         for backend in self:
             health = healths[backend.id]
             backend.health_state = health.state
@@ -185,7 +195,15 @@ class RetailBackend(models.Model):
         Daily = self.env["retail.kpi.daily"]
         today = fields.Datetime.now().date()
         first = today - timedelta(days=KPI_DAYS - 1)
-        sources = Daily._read_sources(self, first, today) if self.ids else {}
+        # A connection being created has nothing yet.
+        saved = self.filtered("id")
+        if saved:
+            sources = Daily._read_sources(saved, first, today)
+        else:
+            sources = dict.fromkeys(
+                ("order_lags", "stock_delays", "exchanges", "webhooks", "counters"),
+                {},
+            )
         for backend in self:
             lags, delays = [], []
             total = failed = accepted = rejected = refused = 0
