@@ -21,6 +21,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..tools import kpi
+from .retail_stock_push_sample import SAMPLE_RETENTION_DAYS
 
 BACKFILL_DAYS = 30
 # Today and the day before are computed again on every run.
@@ -197,8 +198,6 @@ class RetailKpiDaily(models.Model):
     @api.model
     def _purge_sources(self, today):
         """Delete stock push delays and counters no row will read again."""
-        from .retail_stock_push_sample import SAMPLE_RETENTION_DAYS
-
         limit = today - timedelta(days=SAMPLE_RETENTION_DAYS)
         self.env.cr.execute(
             SQL(
@@ -253,7 +252,7 @@ class RetailKpiDaily(models.Model):
         accepted = sources["webhooks"].get(key, 0)
         rejected = sources["counters"].get((backend_id, day, "webhook_rejected"), 0)
         causes = kpi.failure_causes(sources["causes"].get(key, []))
-        labels = self._cause_labels()
+        labels = sources["labels"]
         return {
             "computed_at": now,
             "orders_confirmed": lags.count,
@@ -394,6 +393,7 @@ class RetailKpiDaily(models.Model):
         ):
             stock_delays.setdefault((backend, day), []).append(delay)
         return {
+            "labels": self._cause_labels(),
             "exchanges": exchanges,
             "causes": causes,
             "webhooks": webhooks,
