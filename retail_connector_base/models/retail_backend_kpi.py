@@ -143,10 +143,12 @@ class RetailBackend(models.Model):
                 rate=health.failure_rate,
             )
         if health.reason == "backlog":
-            return _(
-                "%s exchanges wait to be processed.",
-                health.backlog,
-            )
+            if self.state == "paused":
+                return _(
+                    "%s exchanges wait for the connection to be resumed.",
+                    health.backlog,
+                )
+            return _("%s exchanges wait to be processed.", health.backlog)
         return _(
             "Calls flow, orders arrive as usual, %(failed)s failed exchanges in "
             "the last %(hours)s hours, %(backlog)s waiting.",

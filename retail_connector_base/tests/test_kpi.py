@@ -343,8 +343,12 @@ class TestBusinessKpis(RetailCase):
         self.assertHealth("green", "0 failed exchanges")
 
     def test_health_degraded_by_backlog(self):
-        self.recent("queued", 100)
-        self.assertHealth("degraded", "100 exchanges wait")
+        self.recent("queued", 99)
+        self.assertHealth("green", "99 waiting")
+        self.recent("queued", 1)
+        self.assertHealth("degraded", "100 exchanges wait to be processed")
+        self.backend.action_pause()
+        self.assertHealth("degraded", "wait for the connection to be resumed")
 
 
 @tagged("post_install", "-at_install")
