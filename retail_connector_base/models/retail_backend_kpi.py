@@ -200,7 +200,8 @@ class RetailBackend(models.Model):
         # A connection being created has nothing yet.
         saved = self.filtered("id")
         if saved:
-            sources = Daily._read_sources(saved, first, today)
+            # The backlog shown is the one of now (exchange_waiting_count).
+            sources = Daily._read_sources(saved, first, today, backlog=False)
         else:
             sources = dict.fromkeys(
                 ("order_lags", "stock_delays", "exchanges", "webhooks", "counters"),

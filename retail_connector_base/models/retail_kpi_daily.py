@@ -294,10 +294,11 @@ class RetailKpiDaily(models.Model):
         return labels
 
     @api.model
-    def _read_sources(self, backends, first_day, last_day):
+    def _read_sources(self, backends, first_day, last_day, backlog=True):
         """Everything the days need, a few grouped queries for all of them.
 
-        Keys are ``(backend id, day)``; see ``_day_values``.
+        Keys are ``(backend id, day)``; see ``_day_values``. Without
+        `backlog`, the backlog at the end of each day is not read.
         """
         start, end = day_bounds(first_day)[0], day_bounds(last_day)[1]
         ids = tuple(backends.ids)
@@ -399,7 +400,7 @@ class RetailKpiDaily(models.Model):
             "webhooks": webhooks,
             "order_lags": order_lags,
             "stock_delays": stock_delays,
-            "backlog": self._read_backlog(ids, first_day, last_day),
+            "backlog": self._read_backlog(ids, first_day, last_day) if backlog else {},
             "counters": self.env["retail.kpi.counter"]._counts(
                 ids, first_day, last_day
             ),
