@@ -28,6 +28,11 @@
    With ``retail_connector_returns`` (and the store), ``demo_returns`` starts
    the Loop sandbox on 8078 returning the store's completed orders, connects
    the demo Loop connection and receives the parcels: refunds on the store.
+   With ``retail_connector_pos``, ``demo_pos`` starts the Square sandbox
+   merchant on 8079 (Paris, Berlin as a franchise in its own company, New
+   York), sets the demo Square connection up as a user would, sells a day in
+   the three stores (Berlin offline for an hour) and closes it with a cash
+   difference: Retail Connector > Store Days.
 6. Prints a status block every few seconds until Ctrl-C, then stops everything:
    per connection, Odoo's channel sale orders and exchanges next to what the
    sandbox saw (orders sent or placed, webhook deliveries, stock updates).
@@ -53,6 +58,7 @@ from urllib.parse import urlsplit
 
 import child_process
 import demo_marketplace
+import demo_pos
 import demo_returns
 import odoo_db
 import odoo_paths
@@ -401,6 +407,7 @@ def parse_args(argv):
     )
     demo_marketplace.add_arguments(parser)
     demo_returns.add_arguments(parser)
+    demo_pos.add_arguments(parser)
     parser.add_argument(
         "--interval", type=float, default=3.0, help="seconds between status lines"
     )
@@ -516,6 +523,9 @@ def run(args):
     with_returns = with_returns and not args.no_returns
     if with_returns:
         demo_returns.check_port(args)
+    with_pos = demo_pos.POS_ADDON in modules and not args.no_pos
+    if with_pos:
+        demo_pos.check_port(args)
     gevent_port = 8072 if port_is_free(8072) else free_port()
     write_config(args.db, args.port, gevent_port)
     prepare_database(args.db, modules, args.reset)
@@ -566,6 +576,14 @@ def run(args):
             figures[loop_id] = returns.figures
             chores.append(returns.step)
             banner += f"  Loop sandbox: {returns.url}; Retail Connector > Returns\n"
+        if with_pos:
+            pos_id, pos = demo_pos.start_pos(args, rpc, base_url, children)
+            figures[pos_id] = pos.figures
+            chores.append(pos.step)
+            banner += (
+                f"  Square sandbox merchant: {pos.url}; Retail Connector > Store Days"
+                f" (the franchise's\n  manager: berlin / berlin)\n"
+            )
         banner += "  Retail Connector > Exchanges shows them arriving. Ctrl-C stops.\n"
         print(banner, flush=True)
         report(args, rpc, children, figures, chores)
