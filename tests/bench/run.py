@@ -14,10 +14,13 @@
    a no-op route, at each concurrency right before the intake, and splits
    one request of each into the phases of its request cycle. Section 5:
    the marketplace rows (``marketplace.py``; ``--only marketplace``).
+   Section 6: the store POS rows, a store-day of Square receipts
+   (``pos.py``; ``--only pos``).
 4. A table on stdout; JSON and Markdown under ``results/bench/``.
 
 Counts are sized so that the whole run stays under 15 minutes on a 2-core
-machine; ``--quick`` divides them for a smoke run.
+machine, plus about 13 for the store POS rows' store-day of 2,000 receipts
+(``--only`` leaves sections out); ``--quick`` divides them for a smoke run.
 """
 
 import argparse
@@ -34,7 +37,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.bench import marketplace, marketplace_setup, scenarios, woocommerce
+from tests.bench import marketplace, marketplace_setup, pos, scenarios, woocommerce
 from tests.server import (
     REPO_ROOT,
     OdooServer,
@@ -336,6 +339,7 @@ def report_lines(results):
             text = row.get("not_measured") or row.get("error")
             lines.append(f"- {row['channel']}: {text}")
     lines += marketplace.report_lines(results.get("marketplace"))
+    lines += pos.report_lines(results.get("pos"))
     cpu = results["conditions"]
     lines += [
         "",
@@ -502,7 +506,7 @@ def _guard(label, function, *args):
 
 # In the order they run: the batched export leaves thousands of no-op jobs
 # behind, so it comes last.
-SECTIONS = ("ack", "orders", "latency", "marketplace", "export")
+SECTIONS = ("ack", "orders", "latency", "marketplace", "pos", "export")
 
 
 def _rows(channel, outcome):
@@ -589,6 +593,7 @@ MEASURE = {
     "orders": measure_orders,
     "latency": measure_latency,
     "marketplace": marketplace.measure,
+    "pos": pos.measure,
     "export": measure_export,
 }
 
@@ -596,7 +601,7 @@ MEASURE = {
 def _skipped(section):
     """What the report shows for a section left out with ``--only``."""
     reason = {"not_measured": "not run this time (--only)"}
-    if section in ("orders", "marketplace"):
+    if section in ("orders", "marketplace", "pos"):
         return reason
     return [{"channel": "all", **reason}]
 
@@ -642,6 +647,7 @@ def main(argv=None):
         "latency_samples": samples,
         "profile_requests": profile_requests,
         "marketplace": marketplace.counts(scale),
+        "pos": pos.counts(scale),
     }
     log(
         f"counts: acknowledgement {ack_levels} (WooCommerce {woo_levels}), "
@@ -705,5 +711,6 @@ def main(argv=None):
             if "error" in row
         ]
         + marketplace.failures(results["marketplace"])
+        + pos.failures(results["pos"])
     )
     return 1 if failed else 0
