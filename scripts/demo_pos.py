@@ -57,6 +57,12 @@ COMPANIES = {
     NEW_YORK: "base.main_company",
 }
 FRANCHISE_USER = "retail_connector_pos.demo_user_franchise"
+# Each store's tax (demo data), its rate and whether prices include it.
+TAXES = {
+    PARIS: ("retail_connector_pos.demo_tax_paris_vat", 20.0, True),
+    BERLIN: ("retail_connector_pos.demo_tax_franchise_vat", 19.0, True),
+    NEW_YORK: ("retail_connector_pos.demo_tax_ny_sales", 8.875, False),
+}
 BACKEND = "retail_connector_pos.demo_backend_square"
 # Each store's drawer opens with 150.00; stock per SKU at the start of a run.
 OPENING_FLOAT = 15000
@@ -258,6 +264,68 @@ def setup_connection(stores, base_url, url):
     if backend["state"] != "active":
         log(f"{name}: Activate")
         rpc("retail.backend", "action_activate", [backend_id])
+
+
+def map_taxes(stores):
+    """Retail Connector › Mappings › Taxes: each store's rate, in its company."""
+    for code, (xmlid, rate, included) in TAXES.items():
+        company_id = stores.companies[code]
+        mapped = stores(
+            "retail.tax.mapping",
+            "search_read",
+            [("company_id", "=", company_id), ("price_include", "=", included)],
+            fields=["rate"],
+        )
+        if any(abs(row["rate"] - rate) < 0.0001 for row in mapped):
+            continue
+        tax_id = xmlid_res_id(stores.rpc, xmlid)
+        if not tax_id:
+            raise DemoError(f"the demo data has no tax {xmlid}")
+        log(f"{NAMES[code]}: {rate:g} % tax mapped")
+        stores(
+            "retail.tax.mapping",
+            "create",
+            {
+                "company_id": company_id,
+                "rate": rate,
+                "price_include": included,
+                "tax_id": tax_id,
+            },
+        )
+
+
+def create_products(stores, catalog):
+    """A product for each SKU of the stores' catalog Odoo lacks; the SKUs."""
+    skus = [variation["sku"] for variation in catalog]
+    known = {
+        row["default_code"]
+        for row in stores(
+            "product.product",
+            "search_read",
+            [("default_code", "in", skus)],
+            fields=["default_code"],
+        )
+    }
+    kilogram = xmlid_res_id(stores.rpc, "uom.product_uom_kgm")
+    missing = []
+    for variation in catalog:
+        if variation["sku"] in known:
+            continue
+        values = {
+            "name": f"{variation['item_name']} ({variation['name']})",
+            "default_code": variation["sku"],
+            "is_storable": True,
+            "available_in_pos": True,
+            "list_price": variation["prices"]["USD"] / 100,
+            "taxes_id": [(5, 0, 0)],
+        }
+        if variation.get("measured") and kilogram:
+            values.update(uom_id=kilogram, uom_po_id=kilogram)
+        missing.append(values)
+    if missing:
+        log(f"{len(missing)} products created for the stores' SKUs")
+        stores("product.product", "create", missing)
+    return skus
 
 
 def stock_stores(stores, skus):
@@ -661,8 +729,9 @@ def start_pos(args, rpc, base_url, children):
     flow = PosFlow(stores, url, args)
     try:
         setup_connection(stores, base_url, url)
+        map_taxes(stores)
         catalog = _get(f"{url}/_sandbox/catalog")
-        stock_stores(stores, [variation["sku"] for variation in catalog])
+        stock_stores(stores, create_products(stores, catalog))
         flow.sell_the_day(random.Random())
     except (DemoError, urllib.error.URLError, ConnectionError, TimeoutError) as exc:
         log(f"store POS setup did not complete: {exc}")
