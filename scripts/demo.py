@@ -31,7 +31,8 @@
    With ``retail_connector_pos``, ``demo_pos`` starts the Square sandbox
    merchant on 8079 (Paris, Berlin as a franchise in its own company, New
    York), sets the demo Square connection up as a user would, sells a day in
-   the three stores (Berlin offline for an hour) and closes it with a cash
+   the three stores (Berlin's till offline for its last hour, its sales booked
+   after the closing in a rescue session) and closes it with a cash
    difference: Retail Connector > Store Days.
 6. Prints a status block every few seconds until Ctrl-C, then stops everything:
    per connection, Odoo's channel sale orders and exchanges next to what the

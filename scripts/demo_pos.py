@@ -9,12 +9,14 @@ typed in, Test connection (the locations become stores), each store given its
 company's warehouse, Create Point of Sale per store, Register webhooks (to
 this Odoo), Activate. Then a day of sales in the three stores goes through the
 sandbox, its webhooks and Odoo's jobs: cash and card sales, tips in New York,
-a return at each till; the franchise's till is offline for an hour, its sales
-uploaded at the end of that hour with their device times. Once Odoo booked
-every sale, each store counts its cash drawer (Paris comes up short) and the
-day is closed. The status block shows, per store, the receipts in Odoo
-against the sales in the sandbox, those made offline or booked after the
-closing, and the day.
+a return at each till; the franchise's till is offline for its last hour
+(card payments kept on the device). Once Odoo booked every sale it received,
+each store counts its cash drawer (Paris comes up short) and the days close;
+then Berlin's till comes back online and uploads its sales with their device
+times: Odoo books them after the closing, in the day's rescue session, which
+the next closing run closes. The status block shows, per store, the receipts
+in Odoo against the sales in the sandbox, those made offline or booked after
+the closing, and the day.
 """
 
 import json
@@ -452,45 +454,47 @@ class PosFlow:
         """Open the drawers, sell, go offline for an hour, return at each till."""
         catalog = _get(f"{self.url}/_sandbox/catalog")
         opening, plan = day_plan(rng, catalog, self.args.pos_sales)
-        now = datetime.now(UTC)
         for code, moment in opening.items():
             self._location(
                 code,
                 "open-shift",
                 {"opened_cash": OPENING_FLOAT, "at": _stamp(moment)},
             )
-        # The franchise's till loses its connection for an hour mid-day.
-        berlin = [moment for moment, where, _body in plan if where == BERLIN]
-        middle = berlin[len(berlin) // 2]
-        down, up = middle - timedelta(minutes=30), middle + timedelta(minutes=30)
-        self.offline[BERLIN] = (down, up, 0)
-        state = "online"
+        # The franchise's till loses its connection for its last hour: it
+        # takes cards offline and forwards them once back online.
+        last = max(moment for moment, where, _body in plan if where == BERLIN)
+        down = last - timedelta(hours=1)
+        self.offline[BERLIN] = (down, None, 0)
         log(
             f"a day of sales: {len(plan)} sales in {len(NAMES)} stores; "
-            f"{NAMES[BERLIN]} offline {self._local(BERLIN, down)}–"
-            f"{self._local(BERLIN, up)} local time"
+            f"{NAMES[BERLIN]} offline from {self._local(BERLIN, down)} local time"
         )
+        offline = False
         for moment, code, body in plan:
-            if code == BERLIN and state == "online" and moment >= down:
-                self._location(BERLIN, "offline")
-                state = "offline"
-            if state == "offline" and moment >= up:
-                self._come_online(up)
-                state = "back"
+            if code == BERLIN and moment >= down:
+                if not offline:
+                    self._location(BERLIN, "offline")
+                    offline = True
+                body = {**body, "tender": "CARD"}
             sale = _post(f"{self.url}/_sandbox/sales", {**body, "at": _stamp(moment)})
             if sale.get("offline"):
-                start, end, held = self.offline[BERLIN]
-                self.offline[BERLIN] = (start, end, held + 1)
+                start, back, held = self.offline[BERLIN]
+                self.offline[BERLIN] = (start, back, held + 1)
             else:
                 self.sold[code].add(sale["order"]["id"])
-        if state == "offline":
-            self._come_online(min(up, now))
         self._returns(rng)
 
-    def _come_online(self, at):
-        answer = self._location(BERLIN, "online", {"at": _stamp(at)})
+    def come_online(self):
+        """Berlin's till is back: it uploads the sales it kept, now."""
+        answer = self._location(BERLIN, "online")
         for sale in answer.get("uploaded", []):
             self.sold[BERLIN].add(sale["order"]["id"])
+        down, _back, held = self.offline[BERLIN]
+        self.offline[BERLIN] = (down, datetime.now(UTC), held)
+        log(
+            f"{NAMES[BERLIN]}'s till is back online: {held} sales uploaded with "
+            "their device times, after the day's closing"
+        )
 
     def _returns(self, rng):
         """A customer brings an item back at each till."""
@@ -543,11 +547,26 @@ class PosFlow:
 
     def close_when_booked(self):
         if self.closing == "selling":
-            booked = self.booked()
-            if all(booked.get(code, 0) >= len(self.sold[code]) for code in NAMES):
+            if self._all_booked():
                 self.count_drawers()
         elif self.closing == "counted":
             self.close_days()
+        elif self.closing == "late uploads":
+            self.close_rescue()
+
+    def _all_booked(self):
+        booked = self.booked()
+        return all(booked.get(code, 0) >= len(self.sold[code]) for code in NAMES)
+
+    def _run_closing_cron(self):
+        """Run Manually the closing cron (every 30 s at most), rather than
+        wait up to five minutes for it."""
+        cron = xmlid_res_id(
+            self.stores.rpc, "retail_connector_pos.ir_cron_pos_close_days"
+        )
+        if cron and time.monotonic() - self.triggered_at > 30:
+            self.triggered_at = time.monotonic()
+            self.stores("ir.cron", "method_direct_trigger", [cron])
 
     def count_drawers(self):
         """Each store ends its shift and counts its drawer: Paris is short."""
@@ -614,23 +633,39 @@ class PosFlow:
         this Odoo does not read the counts, a person closes the days."""
         days = [d for d in self._days() if d["state"] == "open"]
         if not days:
-            self.closing = "closed"
             log("the day is closed in every store")
+            self.closing = "late uploads"
+            self.come_online()
             return
-        cron = xmlid_res_id(
-            self.stores.rpc, "retail_connector_pos.ir_cron_pos_close_days"
-        )
-        counted = [d for d in days if d["cash_counted_known"]]
-        if cron and counted and time.monotonic() - self.triggered_at > 30:
-            # Run Manually, rather than wait up to five minutes.
-            self.triggered_at = time.monotonic()
-            self.stores("ir.cron", "method_direct_trigger", [cron])
+        if any(d["cash_counted_known"] for d in days):
+            self._run_closing_cron()
         waiting = [d for d in days if not d["cash_counted_known"]]
         if not waiting or time.monotonic() - self.counted_at < CLOSING_PATIENCE:
             return
         names = ", ".join(d["store_id"][1] for d in waiting)
         log(f"no drawer count read for {names}: Close Day (the expected cash counted)")
         self.stores("retail.pos.day", "action_close_day", [d["id"] for d in waiting])
+
+    def close_rescue(self):
+        """Once Berlin's late sales are booked, the closing run closes the
+        rescue session they went to."""
+        if not self._all_booked():
+            return
+        configs = [
+            row["pos_config_id"][0]
+            for row in self.stores.mappings().values()
+            if row["pos_config_id"]
+        ]
+        still_open = self.stores(
+            "pos.session",
+            "search_count",
+            [("config_id", "in", configs), ("state", "!=", "closed")],
+        )
+        if still_open:
+            self._run_closing_cron()
+            return
+        self.closing = "closed"
+        log(f"{NAMES[BERLIN]}'s rescue session closed: every session is closed")
 
     # -- status -----------------------------------------------------------
     def figures(self):
@@ -683,12 +718,19 @@ class PosFlow:
                         text += " (manager told)"
             lines.append(text)
         if BERLIN in self.offline:
-            down, up, held = self.offline[BERLIN]
-            lines.append(
-                f"{NAMES[BERLIN]} was offline {self._local(BERLIN, down)}–"
-                f"{self._local(BERLIN, up)}: {held} sales uploaded at "
-                f"{self._local(BERLIN, up)} with their device times"
+            down, back, held = self.offline[BERLIN]
+            text = (
+                f"{NAMES[BERLIN]} offline from {self._local(BERLIN, down)}: {held} "
+                "card sales kept on the till"
             )
+            if back:
+                text += (
+                    f", uploaded at {self._local(BERLIN, back)} (after the "
+                    "closing) with their device times"
+                )
+            else:
+                text += ", uploaded once the day is closed"
+            lines.append(text)
         lines.append(f"closing: {self.closing}")
         if self.problem:
             lines.append(f"(last round: {self.problem})")
