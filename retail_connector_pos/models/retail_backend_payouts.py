@@ -10,7 +10,7 @@ the paid payouts still waiting for their bank transaction.
 
 import json
 
-from odoo import _, fields, models
+from odoo import _, models
 
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.tools import canonical, inbound
@@ -53,7 +53,7 @@ class RetailBackend(models.Model):
         if self.channel != const.CHANNEL or stream != const.STREAM_PAYOUTS:
             return super()._poll(stream, since, source)
         client = self._square_client()
-        end = fields.Datetime.now()
+        end = None  # open-ended: a window ending at this second misses its milliseconds
         stores = self.location_mapping_ids.filtered(
             lambda s: s.active and s.pos_config_id
         )

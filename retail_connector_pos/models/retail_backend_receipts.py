@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 
-from odoo import _, fields, models
+from odoo import _, models
 
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
@@ -222,7 +222,9 @@ class RetailBackend(models.Model):
         if self.channel != const.CHANNEL or stream != base_const.POLL_STREAM_ORDERS:
             return super()._poll(stream, since, source)
         client = self._square_client()
-        end = fields.Datetime.now()
+        # Open-ended: Square's times have milliseconds, a window ending at
+        # this second would miss what changed within it.
+        end = None
         stores = self.location_mapping_ids.filtered(
             lambda s: s.active and s.pos_config_id
         )

@@ -191,7 +191,7 @@ class RetailLocationMapping(models.Model):
                     "name": label,
                     "company_id": company.id,
                     "picking_type_id": self.warehouse_id.pos_type_id.id,
-                    "journal_id": Journal._ensure_company_account_journal().id,
+                    "journal_id": self._pos_sales_journal(Journal).id,
                     "payment_method_ids": [fields.Command.set(methods.ids)],
                     "iface_tipproduct": True,
                 }
@@ -206,6 +206,21 @@ class RetailLocationMapping(models.Model):
             }
         )
         return config
+
+    def _pos_sales_journal(self, Journal):
+        """The company's point-of-sale journal (POSS), as Odoo's POS makes it."""
+        company = self.company_id
+        journal = Journal.search(
+            [("code", "=", "POSS"), ("company_id", "=", company.id)], limit=1
+        )
+        return journal or Journal.create(
+            {
+                "name": _("Point of Sale"),
+                "code": "POSS",
+                "type": "general",
+                "company_id": company.id,
+            }
+        )
 
     def _pos_journal_code(self, Journal):
         """A free journal code for the store's cash journal (CSH1, CSH2…)."""

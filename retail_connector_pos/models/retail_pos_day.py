@@ -177,15 +177,18 @@ class RetailPosDay(models.Model):
             SQL(
                 """
                 INSERT INTO retail_pos_day
-                    (store_id, backend_id, company_id, business_date, state,
-                     create_uid, write_uid, create_date, write_date)
-                VALUES (%s, %s, %s, %s, 'open', %s, %s,
+                    (store_id, backend_id, company_id, store_name, pos_config_id,
+                     business_date, state, create_uid, write_uid, create_date,
+                     write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, 'open', %s, %s,
                         now() at time zone 'UTC', now() at time zone 'UTC')
                 ON CONFLICT (store_id, business_date) DO NOTHING
                 """,
                 store.id,
                 store.backend_id.id,
                 store.company_id.id,
+                store.name or store.location_code,
+                store.pos_config_id.id or None,
                 business_date,
                 self.env.uid,
                 self.env.uid,

@@ -169,7 +169,14 @@ class SquareCase(RetailKeyMixin, HttpCase):
         for event_id in self.event_ids(since=since):
             self.deliver(event_id)
         self.process_all()
+        self.assertNoFailedExchanges()
         return sale
+
+    def assertNoFailedExchanges(self):
+        failed = self.env["retail.exchange"].search(
+            [("backend_id", "=", self.backend.id), ("state", "=", "failed")]
+        )
+        self.assertFalse(failed, failed.mapped("error"))
 
     def pos_order(self, square_order_id):
         return self.env["pos.order"].search(
