@@ -21,7 +21,7 @@ from ..tools import receipts
 
 
 class RetailBackend(models.Model):
-    _inherit = "retail.backend"
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
 
     def _canonical_processors(self):
         processors = super()._canonical_processors()

@@ -22,7 +22,7 @@ from ..tools.square_client import SquareClient
 
 
 class RetailBackend(models.Model):
-    _inherit = "retail.backend"
+    _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
 
     channel = fields.Selection(
         selection_add=[(const.CHANNEL, "Square Point of Sale")],

@@ -12,7 +12,7 @@ from odoo.exceptions import UserError
 
 
 class RetailLocationMapping(models.Model):
-    _inherit = "retail.location.mapping"
+    _inherit = "retail.location.mapping"  # pylint: disable=consider-merging-classes-inherited
 
     def _pos_create_config(self):
         config = super()._pos_create_config()

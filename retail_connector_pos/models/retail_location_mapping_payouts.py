@@ -4,7 +4,7 @@ from odoo import fields, models
 
 
 class RetailLocationMapping(models.Model):
-    _inherit = "retail.location.mapping"
+    _inherit = "retail.location.mapping"  # pylint: disable=consider-merging-classes-inherited
 
     pos_payout_fee_account_id = fields.Many2one(
         "account.account",

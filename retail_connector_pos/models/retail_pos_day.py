@@ -34,7 +34,6 @@ class RetailPosDay(models.Model):
 
     store_id = fields.Many2one(
         "retail.location.mapping",
-        string="Store",
         required=True,
         readonly=True,
         index=True,
@@ -67,34 +66,27 @@ class RetailPosDay(models.Model):
         readonly=True,
         tracking=True,
     )
-    session_id = fields.Many2one(
-        "pos.session", string="Session", readonly=True, copy=False
-    )
+    session_id = fields.Many2one("pos.session", readonly=True, copy=False)
     session_ids = fields.One2many(
         "pos.session", "retail_day_id", string="Sessions", readonly=True
     )
-    currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", string="Currency"
-    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     closed_at = fields.Datetime(readonly=True)
 
     # Cash drawer (from the POS's shifts) and the closing ------------------
     cash_shift_ref = fields.Char(string="Cash Drawer Shift", readonly=True)
     cash_opening = fields.Monetary(string="Opening Float", readonly=True)
     cash_counted = fields.Monetary(
-        string="Cash Counted",
         readonly=True,
         help="What the store counted when it closed its cash drawer.",
     )
     cash_counted_known = fields.Boolean(readonly=True)
     cash_expected = fields.Monetary(
-        string="Cash Expected",
         readonly=True,
         help="The opening float and the day's cash sales and refunds, as "
         "Odoo's session computed them at closing.",
     )
     cash_difference = fields.Monetary(
-        string="Cash Difference",
         readonly=True,
         help="Counted - expected, posted to the cash journal's profit or loss "
         "account by the closing.",

@@ -20,7 +20,7 @@ from ..tools import cash
 
 
 class RetailPosDay(models.Model):
-    _inherit = "retail.pos.day"
+    _inherit = "retail.pos.day"  # pylint: disable=consider-merging-classes-inherited
 
     cash_paid_in = fields.Monetary(
         readonly=True,

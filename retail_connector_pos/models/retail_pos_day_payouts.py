@@ -8,7 +8,7 @@ _logger = logging.getLogger(__name__)
 
 
 class RetailPosDay(models.Model):
-    _inherit = "retail.pos.day"
+    _inherit = "retail.pos.day"  # pylint: disable=consider-merging-classes-inherited
 
     payout_ids = fields.Many2many(
         "retail.pos.payout",

@@ -222,11 +222,11 @@ class ReceiptProcessor:
             if not source:
                 raise RetailBusinessError(
                     _(
-                        "Receipt %(receipt)s returns line %(line)s of %(source)s, "
+                        "Receipt %(receipt)s returns line %(line)s of %(sale)s, "
                         "which is not booked in Odoo: press Retry once it is.",
                         receipt=receipt.external_id,
                         line=ret.source_line_uid,
-                        source=ret.source_order_id,
+                        sale=ret.source_order_id,
                     )
                 )
             values.append(

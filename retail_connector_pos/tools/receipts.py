@@ -714,8 +714,10 @@ def _arrival_date(value) -> date | None:
     if isinstance(value, str):
         try:
             return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
+        except ValueError as exc:
+            raise CanonicalError(
+                "arrival_date", f"{value!r} is not a date (YYYY-MM-DD)"
+            ) from exc
     raise CanonicalError("arrival_date", f"{value!r} is not a date (YYYY-MM-DD)")
 
 
