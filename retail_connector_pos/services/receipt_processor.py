@@ -136,7 +136,7 @@ class ReceiptProcessor:
             "session_id": session.id,
             "company_id": company.id,
             "user_id": self.env.uid,
-            "partner_id": False,
+            "partner_id": self._customer(receipt).id,
             "date_order": receipt.device_time,
             "lines": lines,
             "payment_ids": payments,
@@ -154,6 +154,24 @@ class ReceiptProcessor:
             "retail_offline": receipt.is_offline,
             "retail_late": late,
         }
+
+    def _customer(self, receipt):
+        """The receipt's customer when Odoo knows them (a binding of this
+        connection); a store sale may have none."""
+        if not receipt.customer_id:
+            return self.env["res.partner"]
+        return (
+            self.env["retail.partner.binding"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("external_id", "=", receipt.customer_id),
+                ],
+                limit=1,
+            )
+            .partner_id
+        )
 
     def _product(self, line, products):
         binding = self.backend._square_binding(line.catalog_object_id)

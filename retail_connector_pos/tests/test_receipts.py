@@ -178,3 +178,37 @@ class TestReturnsAndLateReceipts(SquareCase):
         self.process_all()
         self.assertEqual(len(self.pos_order(missed["order"]["id"])), 1)
         self.assertEqual(len(self.pos_order(booked["order"]["id"])), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestStoreStockAndCustomers(SquareCase):
+    def test_counts_pushed_to_the_store_in_one_batch(self):
+        self.sell(lines=(("TEE-LIN-M", 1, None), ("CUP-ESP", 1, None)))
+        bindings = self.env["retail.product.binding"].search(
+            [("backend_id", "=", self.backend.id)]
+        )
+        self.assertEqual(len(bindings), 2)
+        tee = bindings.filtered(lambda b: b.product_id == self.products["TEE-LIN-M"])
+        unknown = self.backend._bind_product(
+            self.products["TOTE-NAT"], "NOT-A-SQUARE-ID", sku="TOTE-NAT"
+        )
+        items = [(tee, 42.0), (bindings - tee, 7.0), (unknown, 3.0)]
+        errors = self.backend._export_stock(items, location=self.store_ny)
+        self.assertEqual(list(errors), [unknown.id])
+        self.assertIn("not found", errors[unknown.id])
+        count = self.merchant.count_object(NEW_YORK, tee.external_id)
+        self.assertEqual(count["quantity"], "42")
+
+    def test_known_customer_on_the_receipt(self):
+        partner = self.env["res.partner"].create({"name": "Ana Regular"})
+        self.env["retail.partner.binding"].create(
+            {
+                "backend_id": self.backend.id,
+                "partner_id": partner.id,
+                "external_id": "CUST-ANA",
+            }
+        )
+        sale = self.sell(lines=(("CUP-ESP", 1, None),), customer_id="CUST-ANA")
+        self.assertEqual(self.pos_order(sale["order"]["id"]).partner_id, partner)
+        anonymous = self.sell(lines=(("CUP-ESP", 1, None),))
+        self.assertFalse(self.pos_order(anonymous["order"]["id"]).partner_id)
