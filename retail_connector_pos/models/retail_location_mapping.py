@@ -9,14 +9,10 @@ hour its day closes, and the payment method of each tender.
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pytz
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-
-def _timezones():
-    return [(name, name) for name in pytz.all_timezones]
+from odoo.addons.base.models.res_partner import _tz_get
 
 
 class RetailLocationMapping(models.Model):
@@ -31,7 +27,7 @@ class RetailLocationMapping(models.Model):
         "session per business day, closed at the store's closing time.",
     )
     pos_timezone = fields.Selection(
-        _timezones,
+        _tz_get,
         string="Time Zone",
         default="UTC",
         help="The store's time zone: a receipt belongs to the day of its sale "
