@@ -17,7 +17,6 @@ from odoo import _, models
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
 from odoo.addons.retail_connector_base.tools import canonical, inbound
-from odoo.addons.retail_connector_base.tools.http_client import ChannelHttpError
 
 from .. import const
 from ..services.receipt_processor import ReceiptProcessor
@@ -156,10 +155,7 @@ class RetailBackend(models.Model):
         )
 
     def _square_fetch_order(self, client, order_id):
-        try:
-            return self._channel_call(client.order, order_id)
-        except ChannelHttpError as exc:  # pragma: no cover - _channel_call turns it
-            raise RetailBusinessError(str(exc)) from exc
+        return self._channel_call(client.order, order_id)
 
     def _square_receipts(self, client, order, depth=0):
         """The receipt of `order`, after the sales it returns not booked yet."""
