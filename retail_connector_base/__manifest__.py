@@ -46,6 +46,7 @@
         "views/retail_connector_menus.xml",
         "wizards/retail_import_wizard_views.xml",
         "wizards/retail_map_sku_wizard_views.xml",
+        "wizards/retail_guided_fix_views.xml",
     ],
     "demo": [
         "demo/retail_connector_demo.xml",

@@ -26,14 +26,14 @@ class RetailBackend(models.Model):
             backend.failure_top_cause = cause.summary if cause else False
 
     def action_fix_top_cause(self):
-        """The fix of the top cause: Map SKU for an unknown SKU, else the
+        """The guided fix of the top cause (Map SKU, Map Tax…), else the
         cause with its failed exchanges and what to do."""
         self.ensure_one()
         cause = self.failure_top_cause_id
         if not cause:
             return self.action_open_failures()
-        if cause.failure_kind == "unknown_sku":
-            return cause.action_map_sku()
+        if cause.failure_kind in self._guided_fix_models() and cause.failure_value:
+            return cause.action_guided_fix()
         return {
             "type": "ir.actions.act_window",
             "res_model": "retail.failure.cause",

@@ -340,7 +340,9 @@ class RetailBackend(models.Model):
                     "Retry.",
                     location=order.location,
                     backend=self.name,
-                )
+                ),
+                cause_kind="unknown_location",
+                cause_value=order.location,
             )
         return mapping.warehouse_id
 

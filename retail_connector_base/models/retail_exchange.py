@@ -494,13 +494,13 @@ class RetailExchange(models.Model):
         todo.backend_id._close_attention_activity()
         return True
 
-    def action_map_sku(self):
-        """Open the Map SKU wizard on this exchange's unknown SKU."""
+    def action_guided_fix(self):
+        """Open the guided fix of this exchange's failure cause."""
         self.ensure_one()
-        if self.failure_kind != "unknown_sku" or not self.failure_value:
-            raise UserError(_("This exchange did not fail on an unknown SKU."))
-        return self.env["retail.map.sku.wizard"]._open_for(
-            self.backend_id, self.failure_value, self
+        if self.state != "failed" or not self.failure_kind:
+            raise UserError(_("This exchange has no failure cause to fix."))
+        return self.backend_id._open_guided_fix(
+            self.failure_kind, self.failure_value, self
         )
 
     def action_open_record(self):

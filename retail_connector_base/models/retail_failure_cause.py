@@ -9,7 +9,6 @@ is fixed once, for all of them.
 from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models, tools
-from odoo.exceptions import UserError
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -36,9 +35,59 @@ FAILURE_KINDS = {
             "company (and price mode) translates into an Odoo tax."
         ),
         _lt(
-            "Add the rate under Retail Connector › Mappings › Taxes, then Retry "
-            "the failed orders of this cause (Failed button, select all, "
-            "Actions › Retry)."
+            "Press Map Tax and pick the sale tax of that rate (the company's "
+            "taxes of the same rate, price mode and country come first): the "
+            "mapping is created and every order failed on this rate is "
+            "processed again."
+        ),
+    ),
+    "unknown_status": (
+        _lt("Unknown status"),
+        _lt(
+            "The channel sent an order status that the connection's status "
+            "mapping does not list (a status a shop's plug-in added)."
+        ),
+        _lt(
+            "Press Map Status and say what orders in this status are in Odoo "
+            "(a quotation, a confirmed order…): the row is added to the "
+            "connection's status mapping and every order failed on it is "
+            "processed again."
+        ),
+    ),
+    "no_pricelist": (
+        _lt("No pricelist for the currency"),
+        _lt(
+            "The order is in a currency for which the company has no "
+            "pricelist (the connection's pricelist is in another currency)."
+        ),
+        _lt(
+            "Press Set Pricelist: an archived pricelist in the currency is "
+            "restored, or a new one is made (the currency is activated if it "
+            "was not), and every order failed on it is processed again."
+        ),
+    ),
+    "unknown_location": (
+        _lt("Unknown location"),
+        _lt(
+            "The order names a store or warehouse of the channel that the "
+            "connection's Locations tab does not map to a warehouse."
+        ),
+        _lt(
+            "Press Map Location and pick the warehouse (the closest name is "
+            "proposed): the location is added to the connection and every "
+            "order failed on it is processed again."
+        ),
+    ),
+    "unknown_payment_method": (
+        _lt("Unknown payment method"),
+        _lt(
+            "The channel was paid with a tender for which the store or "
+            "connection has no Odoo payment method."
+        ),
+        _lt(
+            "Press Map Payment Method and pick the payment method (the one "
+            "closest to the tender is proposed): it is set on the store and "
+            "every sale failed on it is processed again."
         ),
     ),
 }
@@ -176,10 +225,9 @@ class RetailFailureCause(models.Model):
             "target": "current",
         }
 
-    def action_map_sku(self):
+    def action_guided_fix(self):
+        """Open the fix of this cause (Map SKU, Map Tax…)."""
         self.ensure_one()
-        if self.failure_kind != "unknown_sku" or not self.failure_value:
-            raise UserError(_("Only an unknown SKU can be mapped."))
-        return self.env["retail.map.sku.wizard"]._open_for(
-            self.backend_id, self.failure_value, self._failed_exchanges()[:1]
+        return self.backend_id._open_guided_fix(
+            self.failure_kind, self.failure_value, self._failed_exchanges()[:1]
         )

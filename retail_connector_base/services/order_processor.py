@@ -141,7 +141,9 @@ class OrderProcessor:
                     "Retry.",
                     currency=order.currency,
                     company=self.company.name,
-                )
+                ),
+                cause_kind="no_pricelist",
+                cause_value=order.currency,
             )
         return pricelist
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from odoo import _
 
+from ..tools.fix_proposals import tax_cause_value
 from .errors import RetailBusinessError
 
 
@@ -57,5 +58,9 @@ class TaxResolver:
                 company=self.company.name,
             ),
             cause_kind="unknown_tax_rate",
-            cause_value=shown_rate,
+            cause_value=tax_cause_value(rate, price_include, self._country_code()),
         )
+
+    def _country_code(self):
+        country = self.company.account_fiscal_country_id or self.company.country_id
+        return country.code or ""

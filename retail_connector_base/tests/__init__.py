@@ -9,6 +9,7 @@ from . import test_breaker_retries
 from . import test_product_resolver
 from . import test_locations
 from . import test_guided_fix
+from . import test_guided_fixes
 from . import test_silence
 from . import test_trace
 from . import test_kpi

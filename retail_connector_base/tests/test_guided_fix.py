@@ -72,7 +72,7 @@ class TestGuidedFix(RetailCase):
             {"name": "Reading light", "barcode": "LAMP-99"}
         )
         # Open the cause, Map SKU, Confirm.
-        action = cause.action_map_sku()
+        action = cause.action_guided_fix()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         self.assertEqual(wizard.line_name, "Lamp 99 brass")
         self.assertEqual(wizard.failed_count, 3)
@@ -120,7 +120,7 @@ class TestGuidedFix(RetailCase):
 
     def test_map_sku_from_the_exchange_and_a_product_picked_by_hand(self):
         exchange = self.fail_three()[0]
-        action = exchange.action_map_sku()
+        action = exchange.action_guided_fix()
         wizard = self.env[action["res_model"]].browse(action["res_id"])
         wizard.product_id = self.deluxe
         with trap_jobs() as trap:
@@ -139,4 +139,5 @@ class TestGuidedFix(RetailCase):
         exchange = self.process(data)
         self.assertEqual(exchange.state, "failed")
         self.assertEqual(exchange.failure_kind, "unknown_tax_rate")
-        self.assertEqual(exchange.failure_value, "10")
+        country = self.company.account_fiscal_country_id or self.company.country_id
+        self.assertEqual(exchange.failure_value, f"{country.code} 10% excl.".lstrip())

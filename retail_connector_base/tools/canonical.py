@@ -34,12 +34,16 @@ class CanonicalError(ValueError):
     """A value that cannot enter the canonical model.
 
     ``path`` locates the value (``lines[0].quantity``) and ``message`` says what
-    is wrong with it; ``str()`` joins both for display.
+    is wrong with it; ``str()`` joins both for display. ``cause_kind`` and
+    ``cause_value`` optionally name a cause a guided fix can repair (a status
+    without mapping: ``unknown_status`` / ``on-hold``).
     """
 
-    def __init__(self, path, message):
+    def __init__(self, path, message, cause_kind=None, cause_value=None):
         self.path = path
         self.message = message
+        self.cause_kind = cause_kind
+        self.cause_value = cause_value
         super().__init__(f"{path}: {message}" if path else message)
 
 

@@ -75,10 +75,11 @@ def line_name_in_payload(payload, sku):
 
 class RetailMapSkuWizard(models.TransientModel):
     _name = "retail.map.sku.wizard"
+    _inherit = "retail.guided.fix"
     _description = "Map an unknown channel SKU to a product"
+    _failure_kind = "unknown_sku"
 
-    backend_id = fields.Many2one("retail.backend", string="Connection", required=True)
-    sku = fields.Char(string="Channel SKU", required=True, readonly=True)
+    sku = fields.Char(string="Channel SKU", related="failure_value")
     line_name = fields.Char(string="Channel Name", readonly=True)
     proposal_ids = fields.One2many("retail.map.sku.proposal", "wizard_id")
     proposal_id = fields.Many2one(
@@ -93,9 +94,6 @@ class RetailMapSkuWizard(models.TransientModel):
         readonly=False,
         help="The product the channel SKU stands for: a proposal, or any other.",
     )
-    failed_count = fields.Integer(
-        string="Failed Exchanges", compute="_compute_failed_count"
-    )
 
     @api.depends("proposal_id")
     def _compute_product_id(self):
@@ -103,56 +101,30 @@ class RetailMapSkuWizard(models.TransientModel):
             if wizard.proposal_id:
                 wizard.product_id = wizard.proposal_id.product_id
 
-    @api.depends("backend_id", "sku")
-    def _compute_failed_count(self):
-        for wizard in self:
-            wizard.failed_count = len(wizard._failed_exchanges())
-
-    def _failed_exchanges(self):
-        self.ensure_one()
-        if not self.backend_id or not self.sku:
-            return self.env["retail.exchange"]
-        return self.env["retail.exchange"].search(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("state", "=", "failed"),
-                ("failure_kind", "=", "unknown_sku"),
-                ("failure_value", "=", self.sku),
-            ]
-        )
-
     @api.model
-    def _open_for(self, backend, sku, exchange=None):
-        """Create the wizard of `sku` on `backend` and open it."""
-        line_name = line_name_in_payload(exchange.payload, sku) if exchange else ""
-        proposals = self._propose(backend, sku, line_name)
-        wizard = self.create(
-            {
-                "backend_id": backend.id,
-                "sku": sku,
-                "line_name": line_name,
-                "proposal_ids": [
-                    Command.create(
-                        {
-                            "sequence": rank,
-                            "product_id": product.id,
-                            "reason": reason,
-                            "score": score,
-                        }
-                    )
-                    for rank, (product, reason, score) in enumerate(proposals, 1)
-                ],
-            }
-        )
-        wizard.proposal_id = wizard.proposal_ids[:1]
+    def _fix_values(self, backend, value, exchange):
+        line_name = line_name_in_payload(exchange.payload, value) if exchange else ""
+        proposals = self._propose(backend, value, line_name)
         return {
-            "type": "ir.actions.act_window",
-            "name": _("Map SKU %s", sku),
-            "res_model": self._name,
-            "res_id": wizard.id,
-            "view_mode": "form",
-            "target": "new",
+            "line_name": line_name,
+            "proposal_ids": [
+                Command.create(
+                    {
+                        "sequence": rank,
+                        "product_id": product.id,
+                        "reason": reason,
+                        "score": score,
+                    }
+                )
+                for rank, (product, reason, score) in enumerate(proposals, 1)
+            ],
         }
+
+    def _after_open(self):
+        self.proposal_id = self.proposal_ids[:1]
+
+    def _fix_title(self):
+        return _("Map SKU %s", self.sku)
 
     @api.model
     def _propose(self, backend, sku, line_name=""):
@@ -217,31 +189,20 @@ class RetailMapSkuWizard(models.TransientModel):
         if mapping:
             mapping.write({"product_id": self.product_id.id, "active": True})
         else:
-            mapping = Mapping.create(
+            Mapping.create(
                 {
                     "backend_id": self.backend_id.id,
                     "sku": self.sku,
                     "product_id": self.product_id.id,
                 }
             )
-        exchanges = self._failed_exchanges()
-        if exchanges:
-            exchanges.action_retry()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _(
-                    "SKU %(sku)s mapped to %(product)s: %(count)s failed "
-                    "exchanges are processed again.",
-                    sku=self.sku,
-                    product=self.product_id.display_name,
-                    count=len(exchanges),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self._retry_failed(
+            _(
+                "SKU %(sku)s mapped to %(product)s",
+                sku=self.sku,
+                product=self.product_id.display_name,
+            )
+        )
 
 
 class RetailMapSkuProposal(models.TransientModel):

@@ -67,6 +67,38 @@ class TestWooCommerceInbound(WooCommerceCase):
         self.assertEqual(exchange.error_category, "business")
         self.assertIn("processing", exchange.error)
 
+    def test_plugin_status_fixed_once_with_map_status(self):
+        # A shop plug-in's own status: every order in it fails on one cause.
+        exchanges = self.env["retail.exchange"]
+        for order in self.checkout(("MUG-ENAMEL", 1), count=2):
+            payload = self.store_order(order["id"])
+            payload["status"] = "awaiting-shipment"
+            exchanges |= self.process(payload, "order.created")
+        self.assertEqual(len(exchanges), 2)
+        self.assertEqual(set(exchanges.mapped("state")), {"failed"})
+        self.assertEqual(set(exchanges.mapped("failure_kind")), {"unknown_status"})
+        self.assertEqual(set(exchanges.mapped("failure_value")), {"awaiting-shipment"})
+
+        action = exchanges[0].action_guided_fix()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(wizard.failed_count, 2)
+        self.assertEqual(wizard.target, "confirmed", "paid and waiting to ship")
+        with trap_jobs() as trap:
+            wizard.action_confirm()
+            trap.perform_enqueued_jobs()
+        row = self.backend.status_mapping_ids.filtered(
+            lambda r: r.channel_status == "awaiting-shipment"
+        )
+        self.assertEqual(row.target, "confirmed")
+        self.assertIn(
+            "on-hold", self.backend.status_mapping_ids.mapped("channel_status")
+        )
+        self.assertEqual(
+            set(exchanges.mapped("state")), {"done"}, exchanges.mapped("error")
+        )
+        for exchange in exchanges:
+            self.assertEqual(self.sale_order(exchange.external_id).state, "sale")
+
     def test_trashed_order_cancels_the_sale_without_echo(self):
         order, sale = self.import_order(("CHAIR-OAK", 1))
         self.client().request("DELETE", f"orders/{order['id']}")

@@ -191,6 +191,8 @@ def map_status(wc_status: str, status_mapping: Mapping | None = None) -> str:
             "status",
             f"the WooCommerce status {status!r} has no mapping; add it to the "
             "connection's status mapping",
+            cause_kind="unknown_status" if status else None,
+            cause_value=status,
         )
     if target == const.REFUND_HANDLING:
         return const.REFUND_HANDLING_STATUS
