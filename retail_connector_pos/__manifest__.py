@@ -22,6 +22,8 @@
         "views/retail_pos_day_views.xml",
         "views/pos_order_views.xml",
         "views/retail_pos_payout_views.xml",
+        "views/retail_guided_fix_views.xml",
+        "wizards/retail_map_payment_method_wizard_views.xml",
     ],
     "demo": ["demo/retail_pos_demo.xml"],
 }

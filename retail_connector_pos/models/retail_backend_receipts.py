@@ -54,6 +54,20 @@ class RetailBackend(models.Model):
             )
         return store[:1]
 
+    def _guided_fix_models(self):
+        return {
+            **super()._guided_fix_models(),
+            "unknown_payment_method": "retail.map.payment.method.wizard",
+        }
+
+    def _location_mapped(self, mapping):
+        """A Square location mapped by Map Location becomes a store with its
+        point of sale (made as the Stores tab's button makes it)."""
+        result = super()._location_mapped(mapping)
+        if self.channel == const.CHANNEL and not mapping.pos_config_id:
+            mapping.action_create_pos_config()
+        return result
+
     def _square_binding(self, catalog_object_id):
         if not catalog_object_id:
             return self.env["retail.product.binding"]

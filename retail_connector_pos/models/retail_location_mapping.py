@@ -13,6 +13,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
+from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
+
+from ..tools.receipts import tender_cause_value
 
 
 class RetailLocationMapping(models.Model):
@@ -236,12 +239,21 @@ class RetailLocationMapping(models.Model):
             "CARD": self.pos_card_method_id,
         }.get(tender_type) or self.pos_other_method_id
         if not method:
-            raise UserError(
+            raise RetailBusinessError(
                 _(
                     "Store %(store)s has no payment method for %(tender)s tenders: "
                     "set it on the connection's Stores tab, then press Retry.",
                     store=self.display_name,
                     tender=tender_type.lower(),
-                )
+                ),
+                cause_kind="unknown_payment_method",
+                cause_value=tender_cause_value(tender_type, self.location_code),
             )
         return method
+
+    def _pos_method_field(self, tender_type):
+        """The store's field holding the method of a tender type."""
+        return {
+            "CASH": "pos_cash_method_id",
+            "CARD": "pos_card_method_id",
+        }.get(tender_type, "pos_other_method_id")

@@ -22,6 +22,21 @@ from odoo.addons.retail_connector_base.tools.canonical import CanonicalError
 from . import square
 
 TENDER_TYPES = ("CARD", "CASH", "OTHER")
+
+
+def tender_cause_value(tender_type, location_id):
+    """The failure value of a tender without payment method: ``CARD @ L1``."""
+    return f"{tender_type} @ {location_id}"
+
+
+def parse_tender_cause(value):
+    """``(tender type, location id)`` of a tender cause value, or None."""
+    tender, sep, location = (value or "").partition(" @ ")
+    if not sep or tender not in TENDER_TYPES or not location:
+        return None
+    return tender, location
+
+
 # Payments and refunds that moved no money are not tenders.
 _PAYMENT_TAKEN = ("APPROVED", "COMPLETED")
 _REFUND_LOST = ("REJECTED", "FAILED")

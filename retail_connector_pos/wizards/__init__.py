@@ -1,0 +1,1 @@
+from . import retail_map_payment_method_wizard
