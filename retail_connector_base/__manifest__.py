@@ -2,7 +2,7 @@
     "name": "Retail Connector",
     "summary": "Connect WooCommerce stores, marketplaces, returns platforms and store "
     "POS systems to sales, inventory and invoicing",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/Sales",
     "website": "https://github.com/retail-connector/retail-connector",
     "author": "Retail Connector",

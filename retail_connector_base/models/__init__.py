@@ -15,6 +15,7 @@ from . import retail_backend_webhooks
 from . import retail_catalog_item
 from . import retail_backend_catalog
 from . import retail_exchange
+from . import retail_exchange_intake
 from . import retail_exchange_trace
 from . import retail_correlated_mixin
 from . import retail_failure_cause

@@ -100,7 +100,7 @@ class RetailBackend(models.Model):
         return secret
 
     def _webhook_store(self, event, headers, raw_body):
-        """Store a verified event exactly once and queue it.
+        """Store a verified event exactly once and queue it (one statement).
 
         Returns "accepted" or "duplicate". A concurrent delivery of the same
         event waits on the unique index and then finds the row: duplicates are
@@ -112,11 +112,8 @@ class RetailBackend(models.Model):
             .sudo()
             ._insert_inbound(self, event, headers, raw_body)
         )
-        if not exchange:
-            return "duplicate"
-        if self.state == "active":
-            exchange._enqueue_job(self, event.topic, event.external_id)
-        return "accepted"
+        # Queued with its processing job when the connection is active.
+        return "accepted" if exchange else "duplicate"
 
     # ------------------------------------------------------------------
     # Inbound processing (jobs)

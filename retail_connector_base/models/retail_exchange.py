@@ -1,6 +1,5 @@
 import json
 import logging
-import uuid
 
 import psycopg2
 from psycopg2 import errorcodes
@@ -8,12 +7,13 @@ from psycopg2 import errorcodes
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
 from ..services.errors import RetailBusinessError, RetailStaleEventError
-from ..tools import canonical, http_client, redact
+from ..tools import canonical, http_client
 from ..tools.crypto import EncryptionKeyMissing, SecretDecryptError
 
 _logger = logging.getLogger(__name__)
@@ -48,21 +48,18 @@ class RetailExchange(models.Model):
         string="Connection",
         required=True,
         ondelete="cascade",
-        index=True,
     )
-    company_id = fields.Many2one(
-        related="backend_id.company_id", store=True, index=True
-    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
     channel = fields.Selection(related="backend_id.channel")
     direction = fields.Selection(const.DIRECTIONS, required=True, default="inbound")
-    topic = fields.Char(required=True, index=True)
+    topic = fields.Char(required=True)
     dedup_key = fields.Char(
         string="Deduplication Key",
         required=True,
         help="Channel event or delivery id (else a digest of the body): a "
         "redelivery with the same key is not processed twice.",
     )
-    external_id = fields.Char(string="External ID", index=True)
+    external_id = fields.Char(string="External ID")
     state = fields.Selection(
         const.EXCHANGE_STATES,
         required=True,
@@ -121,6 +118,22 @@ class RetailExchange(models.Model):
             "An event is stored once per connection and direction.",
         ),
     ]
+
+    # Indexes are few on purpose: every delivery inserts a row and updates
+    # each of them. The unique index above serves the look-ups by
+    # connection; this one the exchanges of one channel record (the
+    # correlation id each delivery reads, a sale order's exchanges).
+    _RECORD_INDEX = "retail_exchange_record_index"
+
+    def init(self):
+        super().init()
+        create_index(
+            self.env.cr,
+            self._RECORD_INDEX,
+            self._table,
+            ["backend_id", "external_id", "id"],
+            where="external_id IS NOT NULL",
+        )
 
     # ------------------------------------------------------------------
     # Computes
@@ -186,68 +199,6 @@ class RetailExchange(models.Model):
             )
 
     # ------------------------------------------------------------------
-    # Intake
-    # ------------------------------------------------------------------
-    @api.model
-    def _insert_inbound(self, backend, event, headers, raw_body):
-        """Insert an inbound exchange unless its dedup key is already stored.
-
-        Plain SQL on purpose: it is the webhook's hot path, and a concurrent
-        duplicate must end as "nothing inserted", not as a logged error.
-        Returns the new exchange, or an empty recordset for a duplicate.
-        """
-        state = "queued" if backend.state == "active" else "received"
-        now = fields.Datetime.now()
-        stored_headers = {
-            key: value
-            for key, value in redact.redact_headers(
-                dict(headers), backend._channel_sensitive_headers()
-            ).items()
-            if key.lower().startswith(const.STORED_HEADER_PREFIXES)
-        }
-        title = " ".join(part for part in (event.topic, event.external_id) if part)
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO retail_exchange (
-                    backend_id, company_id, direction, topic, dedup_key,
-                    external_id, state, payload, headers, attempts, received_at,
-                    occurred_at, display_title, correlation_id, create_uid,
-                    create_date, write_uid, write_date
-                ) VALUES (
-                    %(backend)s, %(company)s, 'inbound', %(topic)s, %(dedup)s,
-                    %(external_id)s, %(state)s, %(payload)s, %(headers)s, 0,
-                    %(now)s, %(occurred)s, %(title)s,
-                    COALESCE(%(earlier_correlation)s, %(new_correlation)s),
-                    %(uid)s, %(now)s, %(uid)s, %(now)s
-                )
-                ON CONFLICT (backend_id, direction, dedup_key) DO NOTHING
-                RETURNING id
-                """,
-                backend=backend.id,
-                company=backend.company_id.id,
-                topic=event.topic[:255],
-                dedup=event.dedup_key[:255],
-                external_id=event.external_id or None,
-                state=state,
-                payload=raw_body.decode("utf-8", errors="replace"),
-                headers=json.dumps(stored_headers, sort_keys=True),
-                now=now,
-                occurred=event.occurred_at,
-                title=title,
-                # Every version of a channel record shares one correlation id
-                # (see retail_exchange_trace.py).
-                earlier_correlation=self._earlier_correlation_sql(
-                    backend.id, event.topic, event.external_id or None
-                ),
-                new_correlation=uuid.uuid4().hex,
-                uid=self.env.uid,
-            )
-        )
-        row = self.env.cr.fetchone()
-        return self.browse(row[0]) if row else self.browse()
-
-    # ------------------------------------------------------------------
     # Processing
     # ------------------------------------------------------------------
     def _enqueue_processing(self):
@@ -270,12 +221,7 @@ class RetailExchange(models.Model):
         job = self.with_delay(
             channel=const.JOB_CHANNEL_INBOUND,
             max_retries=backend.max_retries,
-            description=_(
-                "Process %(topic)s %(external)s from %(backend)s",
-                topic=topic,
-                external=external_id or "",
-                backend=backend.name,
-            ),
+            description=self._job_description(backend, topic, external_id),
         )._process_job()
         self.env.cr.execute(
             SQL(

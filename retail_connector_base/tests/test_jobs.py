@@ -1,6 +1,9 @@
 from odoo.tests import tagged
 
-from .common import RetailCase, make_order_data, trap_jobs
+from odoo.addons.queue_job.job import Job
+
+from ..tools.inbound import InboundDelivery
+from .common import RetailCase, encode, make_event, make_order_data, trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -51,3 +54,73 @@ class TestJobs(RetailCase):
             self.assertIn(exchange, requeued)
             trap.assert_jobs_count(1, only=exchange._process_job)
         self.assertEqual(exchange.state, "queued")
+
+
+@tagged("post_install", "-at_install")
+class TestIntakeJobRow(RetailCase):
+    """The webhook writes the exchange and its job in one statement: the job's
+    row is the one queue_job's own ``with_delay`` writes."""
+
+    def deliver(self, event_id):
+        """The intake's store step, jobs not trapped: rows really written."""
+        body = encode(make_event(make_order_data(event_id), "order.created", event_id))
+        event = self.backend._webhook_parse(
+            InboundDelivery(self.backend.webhook_url, {}, body)
+        )
+        status = self.backend._webhook_store(event, {"X-Test": "1"}, body)
+        exchange = self.env["retail.exchange"].search(
+            [("backend_id", "=", self.backend.id), ("dedup_key", "=", event_id)]
+        )
+        return status, exchange
+
+    def test_job_row_matches_with_delay_and_runs(self):
+        status, exchange = self.deliver("evt-row-1")
+        self.assertEqual(status, "accepted")
+        self.assertEqual(exchange.state, "queued")
+        Jobs = self.env["queue.job"].sudo()
+        fast = Jobs.search([("uuid", "=", exchange.job_uuid)])
+        self.assertEqual(len(fast), 1)
+        self.assertEqual(exchange.job_id, fast)
+
+        # The same job through queue_job's own path, for comparison.
+        delayed = exchange.with_delay(
+            channel="root.retail.inbound",
+            max_retries=self.backend.max_retries,
+            description=exchange._job_description(
+                self.backend, exchange.topic, exchange.external_id
+            ),
+        )._process_job()
+        orm = Jobs.search([("uuid", "=", delayed.uuid)])
+        skip = {"id", "uuid", "date_created", "display_name"}
+        names = [
+            name
+            for name, field in Jobs._fields.items()
+            if field.store and field.column_type and name not in skip
+        ]
+        self.assertEqual(fast.read(names)[0], {**orm.read(names)[0], "id": fast.id})
+        self.assertEqual(fast.records, exchange)
+        self.assertEqual(
+            fast.func_string, f"retail.exchange({exchange.id},)._process_job()"
+        )
+        self.assertEqual(fast.state, "pending")
+
+        # The stored job runs as queue_job runs it.
+        Job.load(self.env, fast.uuid).perform()
+        self.assertEqual(exchange.state, "done", exchange.error)
+        self.assertEqual(len(self.sale_orders("evt-row-1")), 1)
+
+    def test_duplicate_writes_neither_exchange_nor_job(self):
+        Jobs = self.env["queue.job"].sudo()
+        self.deliver("evt-row-2")
+        before = Jobs.search_count([])
+        status, exchange = self.deliver("evt-row-2")
+        self.assertEqual(status, "duplicate")
+        self.assertEqual(len(exchange), 1)
+        self.assertEqual(Jobs.search_count([]), before)
+
+    def test_paused_connection_stores_without_job(self):
+        self.backend.action_pause()
+        status, exchange = self.deliver("evt-row-3")
+        self.assertEqual(status, "accepted")
+        self.assertEqual(exchange.state, "received")
+        self.assertFalse(exchange.job_uuid)

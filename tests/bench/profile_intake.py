@@ -121,7 +121,9 @@ for owner, name, label in (
     (registry["retail.backend"], "_webhook_verify", f"{INTAKE}: signature"),
     (registry["retail.backend"], "_webhook_parse", f"{INTAKE}: parse"),
     (registry["retail.backend"], "_webhook_store", f"{INTAKE}: store"),
-    (registry["retail.exchange"], "_insert_inbound", f"{INTAKE}: INSERT exchange"),
+    (registry["retail.exchange"], "_insert_inbound", f"{INTAKE}: INSERT exchange, job"),
+    (registry["retail.exchange"], "_intake_job", f"{INTAKE}: build job"),
+    (registry["retail.exchange"], "_job_columns", f"{INTAKE}: job columns"),
     (registry["retail.exchange"], "_enqueue_job", f"{INTAKE}: job, UPDATE exchange"),
     (Job, "store", f"{INTAKE}: queue.job create"),
 ):
