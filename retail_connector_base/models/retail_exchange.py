@@ -126,7 +126,7 @@ class RetailExchange(models.Model):
     _RECORD_INDEX = "retail_exchange_record_index"
 
     def init(self):
-        super().init()
+        result = super().init()
         create_index(
             self.env.cr,
             self._RECORD_INDEX,
@@ -134,6 +134,7 @@ class RetailExchange(models.Model):
             ["backend_id", "external_id", "id"],
             where="external_id IS NOT NULL",
         )
+        return result
 
     # ------------------------------------------------------------------
     # Computes

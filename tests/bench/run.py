@@ -384,12 +384,17 @@ def noop_lines(ack):
         "Ratio: intake accepted/s ÷ no-op requests answered/s. Server CPU: "
         "CPU milliseconds the Odoo server's processes spent per request "
         "meanwhile (PostgreSQL apart; during the intake it includes the jobs "
-        "processed on the same workers).",
+        "processed on the same workers). Right after the intake, while the "
+        "runner still processes the accepted orders, the same no-op requests "
+        "are posted again: Odoo's ceiling under the same background work as "
+        "the intake had (one worker busy with a job), and the intake as a "
+        "ratio of it.",
         "",
         "| channel | concurrency | no-op req/s | no-op p50 / p99 ms | "
         "intake accepted/s | intake p50 / p99 ms | ratio | "
-        "server CPU ms no-op / intake | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "server CPU ms no-op / intake | no-op req/s while the jobs run | "
+        "ratio to it | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         noop = row["noop"]
@@ -399,18 +404,27 @@ def noop_lines(ack):
         if "not_measured" in noop:
             lines.append(
                 f"| {row['channel']} | {row['concurrency']} | - | - | "
-                f"{_fmt(row['events_per_s'])} | {_p50_p99(row)} | - | - | "
+                f"{_fmt(row['events_per_s'])} | {_p50_p99(row)} | - | - | - | - | "
                 f"{noop['not_measured']} |"
             )
             continue
         errors = f" ({_errors(noop)} errors)" if noop["errors"] else ""
+        busy = row.get("noop_during_jobs") or {"not_measured": "not measured"}
+        if "not_measured" in busy:
+            busy_cells = f"- ({busy['not_measured']}) | -"
+        else:
+            busy_errors = f" ({_errors(busy)} errors)" if busy["errors"] else ""
+            busy_cells = (
+                f"{_fmt(busy['events_per_s'])}{busy_errors} | "
+                f"{_fmt(row.get('ratio_to_noop_during_jobs'))}×"
+            )
         lines.append(
             f"| {row['channel']} | {row['concurrency']} | "
             f"{_fmt(noop['events_per_s'])}{errors} | {_p50_p99(noop)} | "
             f"{_fmt(row['events_per_s'])} | {_p50_p99(row)} | "
             f"{_fmt(row['ratio_to_noop'])}× | "
             f"{_fmt(noop.get('server_cpu_ms_per_request'))} / "
-            f"{_fmt(row.get('server_cpu_ms_per_request'))} | {target} |"
+            f"{_fmt(row.get('server_cpu_ms_per_request'))} | {busy_cells} | {target} |"
         )
     if any(row["errors"] or row["noop"].get("errors") for row in rows):
         lines += [

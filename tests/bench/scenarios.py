@@ -236,7 +236,23 @@ def noop_row(server, channel, concurrency, sender, bodies, log):
     }
 
 
-def with_noop(row, noop):
+def noop_during_jobs(server, channel, concurrency, sender, bodies, log):
+    """The no-op route again, right after the intake, while the job runner
+    still processes the orders it accepted: Odoo's ceiling under the same
+    background work as the intake had. ``{"not_measured": why}`` when the
+    jobs were done before the no-op requests were.
+    """
+    log(f"  {channel}, concurrency {concurrency}: no-op while the jobs run")
+    results, wall, cpu_ms = timed_post_all(server, sender, bodies, concurrency)
+    if inbound_queue_idle(server):
+        return {"not_measured": "the jobs ended before the no-op requests did"}
+    return {
+        **ack_row(channel, concurrency, results, wall),
+        "server_cpu_ms_per_request": cpu_ms,
+    }
+
+
+def with_noop(row, noop, busy=None):
     """The intake row with its no-op baseline and the ratio of throughputs."""
     baseline = {
         key: value
@@ -246,7 +262,18 @@ def with_noop(row, noop):
     ratio = None
     if noop.get("events_per_s") and row.get("events_per_s") is not None:
         ratio = round(row["events_per_s"] / noop["events_per_s"], 2)
-    return {**row, "noop": baseline, "ratio_to_noop": ratio}
+    row = {**row, "noop": baseline, "ratio_to_noop": ratio}
+    if busy is not None:
+        row["noop_during_jobs"] = {
+            key: value
+            for key, value in busy.items()
+            if key not in ("channel", "concurrency")
+        }
+        if busy.get("events_per_s") and row.get("events_per_s") is not None:
+            row["ratio_to_noop_during_jobs"] = round(
+                row["events_per_s"] / busy["events_per_s"], 2
+            )
+    return row
 
 
 def bench_ack_generic(server, levels, log):
@@ -282,7 +309,17 @@ def bench_ack_generic(server, levels, log):
         )
         log(f"  generic, concurrency {concurrency}: {count} signed deliveries")
         results, wall, cpu_ms = timed_post_all(server, connection, bodies, concurrency)
-        row = with_noop(ack_row("generic", concurrency, results, wall), noop)
+        busy = None
+        if "not_measured" not in noop:
+            busy = noop_during_jobs(
+                server,
+                "generic",
+                concurrency,
+                NoopSender(functools.partial(connection.post, url=noop_url)),
+                bodies,
+                log,
+            )
+        row = with_noop(ack_row("generic", concurrency, results, wall), noop, busy)
         row["server_cpu_ms_per_request"] = cpu_ms
         processed = connection.exchange_states().get("done", 0)
         row["processed_meanwhile"] = processed

@@ -39,6 +39,7 @@ from tests.bench.scenarios import (
     initial_push,
     latency_rows,
     naive_export,
+    noop_during_jobs,
     noop_row,
     push_all_stock,
     timed_post_all,
@@ -119,7 +120,17 @@ def bench_ack_woocommerce(server, levels, log):
         )
         log(f"  woocommerce, concurrency {concurrency}: {count} signed deliveries")
         results, wall, cpu_ms = timed_post_all(server, sender, bodies, concurrency)
-        row = with_noop(ack_row("woocommerce", concurrency, results, wall), noop)
+        busy = None
+        if "not_measured" not in noop:
+            busy = noop_during_jobs(
+                server,
+                "woocommerce",
+                concurrency,
+                _WooSender(server.url + NOOP_PATH, secret, store.site_url),
+                bodies,
+                log,
+            )
+        row = with_noop(ack_row("woocommerce", concurrency, results, wall), noop, busy)
         row["server_cpu_ms_per_request"] = cpu_ms
         rows.append(row)
         server.rpc("retail.backend", "action_pause", [backend])
