@@ -212,3 +212,37 @@ class TestStoreStockAndCustomers(SquareCase):
         self.assertEqual(self.pos_order(sale["order"]["id"]).partner_id, partner)
         anonymous = self.sell(lines=(("CUP-ESP", 1, None),))
         self.assertFalse(self.pos_order(anonymous["order"]["id"]).partner_id)
+
+    def test_store_days_listed_together_show_their_own_figures(self):
+        # A sale of yesterday, its day closed (a point of sale has one open
+        # session at a time), then two sales of today.
+        yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        self.sell(
+            lines=(("CUP-ESP", 2, None),), tender="CASH", at=yesterday.timestamp()
+        )
+        self.env["retail.pos.day"]._cron_close_days()
+        self.sell(lines=(("TEE-LIN-M", 1, None),), tender="CARD")
+        self.sell(lines=(("BEAN-ETH", 1, None),), tender="CASH")
+        days = self.env["retail.pos.day"].search(
+            [("store_id", "=", self.store_ny.id)], order="business_date"
+        )
+        self.assertEqual(len(days), 2)
+        names = [
+            "receipt_count",
+            "sales_total",
+            "tender_cash",
+            "tender_card",
+            "tender_other",
+        ]
+        days.invalidate_recordset()
+        together = days.read(names)
+        alone = []
+        for day in days:
+            day.invalidate_recordset()
+            alone += day.read(names)
+        self.assertEqual(together, alone)
+        self.assertEqual(days.mapped("receipt_count"), [1, 2])
+        self.assertEqual(days[0].tender_card, 0.0)
+        self.assertAlmostEqual(
+            days[1].tender_cash + days[1].tender_card, days[1].sales_total, places=2
+        )
