@@ -77,6 +77,9 @@ CATALOG_STATES = [
 POLL_STREAM_ORDERS = "orders"
 # Dedup-key prefix of the exchanges a poll stores.
 POLL_DEDUP_PREFIX = "poll"
+# The header an exchange stored by polling or reconciliation carries (its
+# value: the source); webhook deliveries never have it.
+POLLED_SOURCE_HEADER = "X-Retail-Source"
 
 # Topics of the generic channel (canonical events signed like Stripe).
 GENERIC_SIGNATURE_HEADER = "X-Retail-Signature"

@@ -267,16 +267,45 @@ class RetailBackend(models.Model):
             return False
         raw_body = json.dumps(payload, separators=(",", ":")).encode()
         digest = hashlib.sha256(raw_body).hexdigest()[:16]
-        event = inbound.InboundEvent(
-            topic=topic,
+        return self._poll_store(
+            topic,
+            raw_body,
             dedup_key=(
                 f"{const.POLL_DEDUP_PREFIX}:{external_id}:{modified or ''}:{digest}"
             ),
             external_id=external_id,
             occurred_at=modified,
+            source=source,
         )
-        outcome = self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
-        return outcome == "accepted"
+
+    def _poll_store(
+        self,
+        topic,
+        raw_body,
+        *,
+        dedup_key,
+        external_id,
+        occurred_at=None,
+        source="reconciliation",
+    ):
+        """Store what a poll read as an inbound exchange and queue it, through
+        the webhook's own path; True when it is new (not a duplicate).
+
+        `raw_body` is the payload as the exchange keeps it (the bytes
+        `_map_inbound` reads), `dedup_key` what makes the same state stored
+        once (start it with ``const.POLL_DEDUP_PREFIX`` to tell polled states
+        apart), `source` what read it (shown on the exchange, counted apart
+        from webhooks in the KPIs).
+        """
+        self.ensure_one()
+        event = inbound.InboundEvent(
+            topic=topic,
+            dedup_key=dedup_key,
+            external_id=external_id,
+            occurred_at=occurred_at,
+        )
+        headers = {const.POLLED_SOURCE_HEADER: source}
+        return self._webhook_store(event, headers, raw_body) == "accepted"
 
     def _poll_order_known(self, payload, external_id, modified, to_canonical):
         """Whether Odoo applied, or holds waiting, this state of the order."""

@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from .. import const
 from ..tools import kpi
 from .retail_stock_push_sample import SAMPLE_RETENTION_DAYS
 
@@ -28,7 +29,7 @@ BACKFILL_DAYS = 30
 RECOMPUTE_DAYS = 2
 # Inbound exchanges stored by polling or reconciliation carry this header;
 # the others came through the webhook.
-POLLED_HEADER = '%"X-Retail-Source"%'
+POLLED_HEADER = f'%"{const.POLLED_SOURCE_HEADER}"%'
 
 
 def day_bounds(day):

@@ -498,15 +498,13 @@ class RetailBackend(models.Model):
         ]
         stamps = [stamp for stamp in map(_moment, updated) if stamp]
         occurred = max(stamps) if stamps else None
-        event = inbound.InboundEvent(
-            topic=topic,
+        return self._poll_store(
+            topic,
+            raw_body,
             dedup_key=f"{topic}:{inbound.body_digest(raw_body)}",
             external_id=external_id[:255],
             occurred_at=occurred,
-        )
-        return (
-            self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
-            == "accepted"
+            source=source,
         )
 
     # ------------------------------------------------------------------

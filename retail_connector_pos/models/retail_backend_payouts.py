@@ -13,7 +13,7 @@ import json
 from odoo import _, models
 
 from odoo.addons.retail_connector_base import const as base_const
-from odoo.addons.retail_connector_base.tools import canonical, inbound
+from odoo.addons.retail_connector_base.tools import canonical
 
 from .. import const
 from ..services.payout_processor import PayoutProcessor
@@ -116,14 +116,15 @@ class RetailBackend(models.Model):
             "type": topic,
             "data": {"type": "payout", "id": payout_id, "object": {"payout": payout}},
         }
-        event = inbound.InboundEvent(
-            topic=topic,
-            dedup_key=(
-                f"{base_const.POLL_DEDUP_PREFIX}:payout:{payout_id}:{status}:{version}"
-            ),
-            external_id=payout_id,
-            occurred_at=None,
-        )
         raw_body = json.dumps(body, separators=(",", ":")).encode()
-        outcome = self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
-        return int(outcome == "accepted")
+        return int(
+            self._poll_store(
+                topic,
+                raw_body,
+                dedup_key=(
+                    f"{base_const.POLL_DEDUP_PREFIX}:payout:{payout_id}:{status}:{version}"
+                ),
+                external_id=payout_id,
+                source=source,
+            )
+        )

@@ -16,7 +16,7 @@ from odoo import _, models
 
 from odoo.addons.retail_connector_base import const as base_const
 from odoo.addons.retail_connector_base.services.errors import RetailBusinessError
-from odoo.addons.retail_connector_base.tools import canonical, inbound
+from odoo.addons.retail_connector_base.tools import canonical
 
 from .. import const
 from ..services.receipt_processor import ReceiptProcessor
@@ -285,14 +285,16 @@ class RetailBackend(models.Model):
             modified = None
         payload = {"type": "order.updated", "data": {"id": order_id}}
         raw_body = json.dumps(payload, separators=(",", ":")).encode()
-        event = inbound.InboundEvent(
-            topic="order.updated",
-            dedup_key=f"{base_const.POLL_DEDUP_PREFIX}:{order_id}:{modified or ''}",
-            external_id=order_id,
-            occurred_at=modified,
+        return int(
+            self._poll_store(
+                "order.updated",
+                raw_body,
+                dedup_key=f"{base_const.POLL_DEDUP_PREFIX}:{order_id}:{modified or ''}",
+                external_id=order_id,
+                occurred_at=modified,
+                source=source,
+            )
         )
-        outcome = self._webhook_store(event, {"X-Retail-Source": source}, raw_body)
-        return int(outcome == "accepted")
 
     # ------------------------------------------------------------------
     # Stock out: Odoo's counts pushed to the stores
