@@ -205,13 +205,8 @@ class RetailFailureCause(models.Model):
 
     def _failed_exchanges(self):
         self.ensure_one()
-        return self.env["retail.exchange"].search(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("state", "=", "failed"),
-                ("failure_kind", "=", self.failure_kind),
-                ("failure_value", "=", self.failure_value),
-            ]
+        return self.backend_id._failed_exchanges_of(
+            self.failure_kind, self.failure_value
         )
 
     def action_open_exchanges(self):

@@ -41,7 +41,7 @@ class RetailFixPricelistWizard(models.TransientModel):
         )
         if not currency:
             raise UserError(_("Odoo does not know the currency %s.", value))
-        companies = backend.company_id | backend.location_mapping_ids.company_id
+        companies = backend._companies()
         company = companies if len(companies) == 1 else companies.browse()
         archived = (
             self.env["product.pricelist"]

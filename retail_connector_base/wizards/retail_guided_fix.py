@@ -41,13 +41,8 @@ class RetailGuidedFix(models.AbstractModel):
         self.ensure_one()
         if not self.backend_id or not self.failure_value:
             return self.env["retail.exchange"]
-        return self.env["retail.exchange"].search(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("state", "=", "failed"),
-                ("failure_kind", "=", self._failure_kind),
-                ("failure_value", "=", self.failure_value),
-            ]
+        return self.backend_id._failed_exchanges_of(
+            self._failure_kind, self.failure_value
         )
 
     @api.model
@@ -80,6 +75,17 @@ class RetailGuidedFix(models.AbstractModel):
 
     def _fix_title(self):
         return self._description
+
+    def _save_answer(self, model, key, values):
+        """The row of `model` matching `key` (archived too) given `values`,
+        or a new one: the mapping the fix records."""
+        Model = self.env[model].with_context(active_test=False)
+        row = Model.search([(name, "=", value) for name, value in key.items()], limit=1)
+        if row:
+            row.write(values)
+        else:
+            row = Model.create({**key, **values})
+        return row
 
     def _retry_failed(self, message):
         """Process again every exchange failed on the cause; say so."""
@@ -114,6 +120,24 @@ class RetailBackend(models.Model):
             "no_pricelist": "retail.fix.pricelist.wizard",
             "unknown_location": "retail.map.location.wizard",
         }
+
+    def _failed_exchanges_of(self, kind, value):
+        """The connection's failed exchanges of cause (`kind`, `value`)."""
+        self.ensure_one()
+        return self.env["retail.exchange"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("state", "=", "failed"),
+                ("failure_kind", "=", kind),
+                ("failure_value", "=", value),
+            ]
+        )
+
+    def _companies(self):
+        """The connection's company and those of its locations (a franchise
+        store's): the companies its orders may be booked in."""
+        self.ensure_one()
+        return self.company_id | self.location_mapping_ids.company_id
 
     def _open_guided_fix(self, kind, value, exchange=None):
         """The fix of cause (`kind`, `value`) on this connection, opened."""

@@ -47,27 +47,14 @@ class RetailMapLocationWizard(models.TransientModel):
         self.ensure_one()
         if not self.warehouse_id:
             raise UserError(_("Pick the warehouse of %s.", self.failure_value))
-        Mapping = self.env["retail.location.mapping"].with_context(active_test=False)
-        row = Mapping.search(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("location_code", "=", self.failure_value),
-            ],
-            limit=1,
-        )
         values = {"warehouse_id": self.warehouse_id.id, "active": True}
         if self.name:
             values["name"] = self.name
-        if row:
-            row.write(values)
-        else:
-            row = Mapping.create(
-                {
-                    **values,
-                    "backend_id": self.backend_id.id,
-                    "location_code": self.failure_value,
-                }
-            )
+        row = self._save_answer(
+            "retail.location.mapping",
+            {"backend_id": self.backend_id.id, "location_code": self.failure_value},
+            values,
+        )
         self.backend_id._location_mapped(row)
         return self._retry_failed(
             _(

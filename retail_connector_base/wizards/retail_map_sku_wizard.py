@@ -182,20 +182,11 @@ class RetailMapSkuWizard(models.TransientModel):
         self.ensure_one()
         if not self.product_id:
             raise UserError(_("Pick the product the SKU %s stands for.", self.sku))
-        Mapping = self.env["retail.sku.mapping"].with_context(active_test=False)
-        mapping = Mapping.search(
-            [("backend_id", "=", self.backend_id.id), ("sku", "=", self.sku)], limit=1
+        self._save_answer(
+            "retail.sku.mapping",
+            {"backend_id": self.backend_id.id, "sku": self.sku},
+            {"product_id": self.product_id.id, "active": True},
         )
-        if mapping:
-            mapping.write({"product_id": self.product_id.id, "active": True})
-        else:
-            Mapping.create(
-                {
-                    "backend_id": self.backend_id.id,
-                    "sku": self.sku,
-                    "product_id": self.product_id.id,
-                }
-            )
         return self._retry_failed(
             _(
                 "SKU %(sku)s mapped to %(product)s",

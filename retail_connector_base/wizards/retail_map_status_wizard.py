@@ -57,28 +57,15 @@ class RetailMapStatusWizard(models.TransientModel):
         self.ensure_one()
         if not self.target:
             raise UserError(_("Say what status %s means in Odoo.", self.failure_value))
-        Mapping = self.env["retail.status.mapping"]
         if not self.backend_id.status_mapping_ids:
             # The connection still reads its channel's defaults: make the
             # table its own first, so the new row does not hide the others.
             self.backend_id._seed_status_mapping()
-        row = Mapping.search(
-            [
-                ("backend_id", "=", self.backend_id.id),
-                ("channel_status", "=", self.failure_value),
-            ],
-            limit=1,
+        self._save_answer(
+            "retail.status.mapping",
+            {"backend_id": self.backend_id.id, "channel_status": self.failure_value},
+            {"target": self.target},
         )
-        if row:
-            row.target = self.target
-        else:
-            Mapping.create(
-                {
-                    "backend_id": self.backend_id.id,
-                    "channel_status": self.failure_value,
-                    "target": self.target,
-                }
-            )
         labels = dict(self._selection_target())
         return self._retry_failed(
             _(

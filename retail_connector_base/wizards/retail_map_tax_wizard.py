@@ -78,8 +78,7 @@ class RetailMapTaxWizard(models.TransientModel):
     def _company_of(self, backend, country_code):
         """The company of the connection (or of one of its locations, a
         franchise store's) whose fiscal country is the failure's."""
-        companies = backend.company_id | backend.location_mapping_ids.company_id
-        for company in companies:
+        for company in backend._companies():
             country = company.account_fiscal_country_id or company.country_id
             if not country_code or country.code == country_code:
                 return company
@@ -151,29 +150,16 @@ class RetailMapTaxWizard(models.TransientModel):
                 _("Pick the tax the rate %s stands for.", self.failure_value)
             )
         tax = self._tax_in_mode()
-        Mapping = self.env["retail.tax.mapping"].with_context(active_test=False)
-        backend = False if self.all_connections else self.backend_id.id
-        mapping = Mapping.search(
-            [
-                ("backend_id", "=", backend),
-                ("company_id", "=", self.company_id.id),
-                ("rate", "=", self.rate),
-                ("price_include", "=", self.price_include),
-            ],
-            limit=1,
+        self._save_answer(
+            "retail.tax.mapping",
+            {
+                "backend_id": False if self.all_connections else self.backend_id.id,
+                "company_id": self.company_id.id,
+                "rate": self.rate,
+                "price_include": self.price_include,
+            },
+            {"tax_id": tax.id, "active": True},
         )
-        if mapping:
-            mapping.write({"tax_id": tax.id, "active": True})
-        else:
-            Mapping.create(
-                {
-                    "backend_id": backend,
-                    "company_id": self.company_id.id,
-                    "rate": self.rate,
-                    "price_include": self.price_include,
-                    "tax_id": tax.id,
-                }
-            )
         return self._retry_failed(
             _(
                 "Tax rate %(rate)s mapped to %(tax)s",
