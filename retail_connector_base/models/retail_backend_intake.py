@@ -11,6 +11,8 @@ from ..tools.crypto import EncryptionKeyMissing, SecretDecryptError
 
 _logger = logging.getLogger(__name__)
 
+# The credential every channel's webhooks are signed with.
+WEBHOOK_SECRET = "webhook_secret"
 # The connection's fields a delivery reads, fetched with its token.
 HOT_PATH_FIELDS = (
     "company_id",
@@ -36,19 +38,30 @@ class RetailBackend(models.Model):
             return self.browse()
         # Plain SQL: this runs before anything else on every delivery. It also
         # reads what the rest of the delivery needs, which then costs no query
-        # (the ORM would load the connection's whole row for the first field).
+        # (the ORM would load the connection's whole row for the first field),
+        # the webhook secret's ciphertext included.
         self.flush_model(["webhook_token", "active", *HOT_PATH_FIELDS])
+        Secrets = self.env["retail.backend.secret"]
+        Secrets.flush_model(["backend_id", "name", "ciphertext"])
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s FROM retail_backend "
-                "WHERE webhook_token = %s AND active LIMIT 1",
-                SQL(", ").join(SQL.identifier(name) for name in HOT_PATH_FIELDS),
+                "SELECT backend.id, %s, secret.ciphertext "
+                "FROM retail_backend backend "
+                "LEFT JOIN retail_backend_secret secret "
+                "ON secret.backend_id = backend.id AND secret.name = %s "
+                "WHERE backend.webhook_token = %s AND backend.active LIMIT 1",
+                SQL(", ").join(
+                    SQL.identifier("backend", name) for name in HOT_PATH_FIELDS
+                ),
+                WEBHOOK_SECRET,
                 token,
             )
         )
         row = self.env.cr.fetchone()
         if not row:
             return self.browse()
+        Secrets._remember(row[0], WEBHOOK_SECRET, row[-1])
+        row = row[:-1]
         values = dict(zip(HOT_PATH_FIELDS, row[1:], strict=True))
         # The delivery is handled in the connection's company; saying so up
         # front also spares a look-up of the public user's company.
@@ -80,7 +93,7 @@ class RetailBackend(models.Model):
             return "pong"
         return self._webhook_store(event, delivery.headers, delivery.raw_body)
 
-    def _webhook_secret_for_verification(self, name="webhook_secret"):
+    def _webhook_secret_for_verification(self, name=WEBHOOK_SECRET):
         """The clear secret; a 401 when none is set, a 503 when this server
         cannot decrypt it.
 

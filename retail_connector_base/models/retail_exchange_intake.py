@@ -6,7 +6,9 @@ before answering. Through the ORM that is an INSERT, queue_job's
 own) and an UPDATE linking the two: most of a delivery's time once Odoo's own
 request cycle is paid. Here queue_job still builds the job (``Job`` and its
 ``_store_values``, the values its own ``store()`` writes) and the fields of
-``queue.job`` convert them to columns; only the write is ours: one
+``queue.job`` convert them to columns, once per user, company and retry
+count (a cached template; uuid, date and description are set per delivery);
+only the write is ours: one
 ``INSERT … ON CONFLICT DO NOTHING`` of the exchange with the job's uuid, and
 the job's row inserted by the same statement when the exchange was.
 
@@ -17,8 +19,12 @@ through ``with_delay`` as before, so that queue_job sees it.
 
 import json
 import uuid
+from datetime import datetime
+from typing import NamedTuple
 
-from odoo import _, api, fields, models
+from psycopg2.extras import Json
+
+from odoo import _, api, fields, models, tools
 from odoo.tools import SQL
 
 from odoo.addons.queue_job import delay as queue_job_delay
@@ -30,6 +36,17 @@ from ..tools import redact
 
 # The job's columns filled in SQL from the exchange inserted with it.
 _RECORD_COLUMNS = ("records", "func_string")
+# The job's columns set per delivery, not taken from the cached template.
+_PER_JOB_COLUMNS = ("uuid", "date_created", "name")
+
+
+class IntakeJob(NamedTuple):
+    """A processing job to insert with its exchange: ``queue_job`` columns
+    (but the record's), the records' JSON and the method's name."""
+
+    columns: dict | tuple
+    records: str
+    method_name: str
 
 
 class RetailExchange(models.Model):
@@ -47,7 +64,7 @@ class RetailExchange(models.Model):
         active = backend.state == "active"
         job = self._intake_job(backend, event) if active else None
         values = self._inbound_values(backend, event, headers, raw_body)
-        values["job_uuid"] = job.uuid if job else None
+        values["job_uuid"] = job.columns["uuid"] if job else None
         self.env.cr.execute(self._insert_sql(values, job))
         row = self.env.cr.fetchone()
         exchange = self.browse(row[0]) if row else self.browse()
@@ -97,16 +114,65 @@ class RetailExchange(models.Model):
         }
 
     def _intake_job(self, backend, event):
-        """The processing job as queue_job builds it, or None when it must go
-        through ``with_delay`` (jobs trapped by tests, or run at once)."""
+        """The processing job's row, as queue_job would store it, or None when
+        it must go through ``with_delay`` (jobs trapped by tests, or run at
+        once).
+
+        queue_job's values are the same for every job of a connection but for
+        the uuid, the date and the description: they are built once (see
+        ``_intake_job_template``) and those three are set per delivery.
+        """
         if queue_job_delay.Job is not Job or must_run_without_delay(self.env):
             return None
+        template = self._intake_job_template(
+            backend.max_retries,
+            self.env.company.id,
+            json.dumps(
+                self._job_prepare_context_before_enqueue(), sort_keys=True, default=str
+            ),
+        )
+        Jobs = self.env["queue.job"].sudo()
+        columns = {
+            # A psycopg2 adapter keeps the connection it was last used with:
+            # one per statement, not one shared by every worker thread.
+            name: Json(value.adapted) if isinstance(value, Json) else value
+            for name, value in template.columns
+        }
+        columns["uuid"] = str(uuid.uuid4())
+        columns["date_created"] = Jobs._fields["date_created"].convert_to_column_insert(
+            datetime.now(), Jobs
+        )
+        columns["name"] = self._job_description(backend, event.topic, event.external_id)
+        return IntakeJob(columns, template.records, template.method_name)
+
+    @tools.ormcache(
+        "max_retries", "company_id", "context", "self.env.uid", "self.env.su"
+    )
+    def _intake_job_template(self, max_retries, company_id, context):
+        """queue_job's own values for an inbound processing job of this user,
+        company, context and retry count (the record's, uuid, date and
+        description apart, see ``_intake_job``).
+
+        ``company_id`` and ``context`` are the cache's keys: the job reads
+        both from the environment. Cached like queue_job's own job settings:
+        a change of a job function clears Odoo's caches, and the next
+        delivery builds it again.
+        """
         # Built on the empty recordset: the exchange's id is set in SQL.
-        return Job(
+        job = Job(
             self.browse()._process_job,
             channel=const.JOB_CHANNEL_INBOUND,
-            max_retries=backend.max_retries,
-            description=self._job_description(backend, event.topic, event.external_id),
+            max_retries=max_retries,
+        )
+        Jobs = self.env["queue.job"].sudo()
+        return IntakeJob(
+            tuple(
+                (name, value)
+                for name, value in self._job_columns(job).items()
+                if name not in _PER_JOB_COLUMNS
+            ),
+            Jobs._fields["records"].convert_to_cache(job.recordset, Jobs),
+            job.method_name,
         )
 
     @api.model
@@ -135,8 +201,6 @@ class RetailExchange(models.Model):
         )
         if not job:
             return insert
-        Jobs = self.env["queue.job"].sudo()
-        job_columns = self._job_columns(job)
         return SQL(
             """
             WITH new_exchange AS (%s)
@@ -148,9 +212,9 @@ class RetailExchange(models.Model):
             RETURNING (SELECT id FROM new_exchange)
             """,
             insert,
-            SQL(", ").join(SQL.identifier(name) for name in job_columns),
-            SQL(", ").join(SQL("%s", value) for value in job_columns.values()),
-            Jobs._fields["records"].convert_to_cache(job.recordset, Jobs),
+            SQL(", ").join(SQL.identifier(name) for name in job.columns),
+            SQL(", ").join(SQL("%s", value) for value in job.columns.values()),
+            job.records,
             self._name,
             job.method_name,
         )

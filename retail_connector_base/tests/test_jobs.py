@@ -109,6 +109,32 @@ class TestIntakeJobRow(RetailCase):
         self.assertEqual(exchange.state, "done", exchange.error)
         self.assertEqual(len(self.sale_orders("evt-row-1")), 1)
 
+    def test_later_jobs_from_the_template_match_too(self):
+        """queue_job's values are built once per connection settings: the
+        next job has its own uuid, date and description, and a change of
+        the retry count reaches the next job."""
+        Jobs = self.env["queue.job"].sudo()
+        rows = []
+        for event_id, retries in (("evt-row-4", 8), ("evt-row-5", 8), ("evt-row-6", 3)):
+            self.backend.max_retries = retries
+            __, exchange = self.deliver(event_id)
+            rows.append((exchange, Jobs.search([("uuid", "=", exchange.job_uuid)])))
+        (first, first_job), (second, second_job), (third, third_job) = rows
+        self.assertNotEqual(first_job.uuid, second_job.uuid)
+        self.assertIn(second.external_id, second_job.name)
+        self.assertNotIn(first.external_id, second_job.name)
+        self.assertEqual(second_job.records, second)
+        self.assertEqual(
+            (first_job.max_retries, second_job.max_retries, third_job.max_retries),
+            (8, 8, 3),
+        )
+        same = ("channel", "job_function_id", "priority", "user_id", "company_id")
+        self.assertEqual(
+            first_job.read(same)[0], {**second_job.read(same)[0], "id": first_job.id}
+        )
+        Job.load(self.env, third_job.uuid).perform()
+        self.assertEqual(third.state, "done", third.error)
+
     def test_duplicate_writes_neither_exchange_nor_job(self):
         Jobs = self.env["queue.job"].sudo()
         self.deliver("evt-row-2")

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..services.errors import WebhookRejected
 from ..tools import crypto
 from .common import WEBHOOK_SECRET, RetailCase
 
@@ -67,3 +68,23 @@ class TestSecrets(RetailCase):
         self.backend.action_regenerate_token()
         self.assertNotEqual(self.backend.webhook_token, token)
         self.assertFalse(self.env["retail.backend"]._find_by_webhook_token(token))
+
+    def test_token_lookup_reads_the_webhook_secret_with_the_connection(self):
+        """One query finds the connection and its secret; a secret changed
+        after that look-up is read afresh, and a look-up's secret serves
+        once."""
+        Backends = self.env["retail.backend"]
+        token = self.backend.webhook_token
+        with self.assertQueryCount(1):
+            backend = Backends._find_by_webhook_token(token)
+            self.assertEqual(backend._webhook_secret_for_verification(), WEBHOOK_SECRET)
+
+        backend = Backends._find_by_webhook_token(self.backend.webhook_token)
+        self.backend._set_secret("webhook_secret", "rotated-secret")
+        self.assertEqual(backend._webhook_secret_for_verification(), "rotated-secret")
+
+        backend = Backends._find_by_webhook_token(self.backend.webhook_token)
+        self.backend._set_secret("webhook_secret", "")
+        with self.assertRaises(WebhookRejected) as caught:
+            backend._webhook_secret_for_verification()
+        self.assertEqual(caught.exception.status, 401)
