@@ -4,8 +4,9 @@
    when it installs; if it does not, its rows say so) and the test-only ones
    (``retail_test_channel`` holds the no-op route of section 1), or a copy
    of ``--template``.
-2. A real server: 2 prefork HTTP workers, the cron worker, the queue_job
-   runner (``--load=web,queue_job``), job channels ``root:1`` (one worker
+2. A real server: 2 × CPUs + 1 prefork HTTP workers (Odoo's own sizing
+   rule; 5 on 2 cores), the cron worker, the queue_job runner
+   (``--load=web,queue_job``), job channels ``root:1`` (the other workers
    always free of jobs for webhooks, as README.md advises), sandboxes on
    loopback.
 3. The four measurements of issue 4, the targets printed beside them (never
@@ -51,7 +52,8 @@ from tests.server import (
 
 WOO = "retail_connector_woocommerce"
 BASE = "retail_connector_base"
-WORKERS = 2
+# Odoo's rule of thumb for prefork workers: 2 × CPUs + 1.
+WORKERS = 2 * (os.cpu_count() or 1) + 1
 CHANNELS = "root:1"
 
 # (concurrency, deliveries) of the acknowledgement levels.
@@ -260,7 +262,7 @@ def report_lines(results):
             "",
             "Connection resets: more senders than Odoo's listen backlog holds "
             f"(8 connections per HTTP worker, {8 * results['meta']['workers']} "
-            "here) while both workers are busy; the sender sees a network error, "
+            "here) while every worker is busy; the sender sees a network error, "
             "never a false 200, and delivers again. In production the reverse "
             "proxy holds waiting connections instead.",
         ]
@@ -378,7 +380,7 @@ def noop_lines(ack):
         "that goes through the same request cycle as the webhook (a "
         "database-bound request of the public user, no session saved), "
         "receives the body, answers a small JSON and does nothing else. "
-        "The no-op has both HTTP workers to itself; during the intake the job "
+        "The no-op has every HTTP worker to itself; during the intake the job "
         "runner processes the accepted orders on them too (channels "
         f"`{CHANNELS}`: one job at a time), as in production. "
         "Ratio: intake accepted/s ÷ no-op requests answered/s. Server CPU: "

@@ -281,7 +281,7 @@ def bench_ack_generic(server, levels, log):
 
     Each level has a connection of its own, active, so every accepted event
     also queues its processing job and the job runner processes them on the
-    same two workers while the senders go on, as in production. After the
+    same workers while the senders go on, as in production. After the
     level the connection is paused: its remaining jobs become no-ops, so the
     next level starts without the previous one's backlog.
 
