@@ -7,6 +7,7 @@ from odoo.tools import SQL
 
 from .. import const
 from ..services.errors import WebhookRejected
+from ..tools import signatures
 from ..tools.crypto import EncryptionKeyMissing, SecretDecryptError
 
 _logger = logging.getLogger(__name__)
@@ -87,7 +88,12 @@ class RetailBackend(models.Model):
         self.ensure_one()
         if not self._channel_supports(const.FEATURE_WEBHOOKS):
             raise WebhookRejected(400, "this connection does not accept webhooks")
-        self._webhook_verify(delivery)
+        try:
+            self._webhook_verify(delivery)
+        except signatures.SignatureError as exc:
+            # The helpers of tools/signatures.py say why in words safe to
+            # answer with.
+            raise WebhookRejected(401, str(exc)) from exc
         event = self._webhook_parse(delivery)
         if event.is_ping:
             return "pong"

@@ -12,8 +12,6 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import const as base_const
-from odoo.addons.retail_connector_base.services.errors import WebhookRejected
-from odoo.addons.retail_connector_base.tools import signatures
 from odoo.addons.retail_connector_base.utils import secret_field, secret_set_field
 
 from .. import const
@@ -165,14 +163,12 @@ class RetailBackend(models.Model):
     def _webhook_verify(self, delivery):
         if self.channel != const.CHANNEL:
             return super()._webhook_verify(delivery)
-        key = self._webhook_secret_for_verification()
-        url = self.square_notification_url or self.webhook_url
-        try:
-            square.check_signature(
-                key, url, delivery.raw_body, square.signature_header(delivery.headers)
-            )
-        except signatures.SignatureError as exc:
-            raise WebhookRejected(401, str(exc)) from exc
+        square.check_signature(
+            self._webhook_secret_for_verification(),
+            self.square_notification_url or self.webhook_url,
+            delivery.raw_body,
+            square.signature_header(delivery.headers),
+        )
 
     def _webhook_parse(self, delivery):
         if self.channel != const.CHANNEL:

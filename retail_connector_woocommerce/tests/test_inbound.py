@@ -21,7 +21,7 @@ class TestWooCommerceInbound(WooCommerceCase):
             "X-WC-Webhook-Signature": "bm90IHRoZSBzaWduYXR1cmU=",
         }
         with self.assertRaises(WebhookRejected) as refused:
-            self.backend._webhook_verify(
+            self.backend._webhook_receive(
                 InboundDelivery(self.backend.webhook_url, headers, b'{"id": 1}')
             )
         self.assertEqual(refused.exception.status, 401)
