@@ -13,7 +13,7 @@ from .. import const
 from ..services.errors import ChannelFeatureMissing
 from ..services.locks import lock_or_retry
 from ..services.stock_export import StockExporter
-from ..tools import http_client
+from ..tools import canonical, http_client
 
 # The feature each kind of export needs (``_enqueue_export``'s `kind`).
 EXPORT_FEATURES = {
@@ -118,9 +118,9 @@ class RetailBackend(models.Model):
         external_id, refused = replay._retail_export(move, replay._export_refund)
         if refused:
             return refused
-        if not external_id:
+        refs = canonical.channel_ids(external_id)
+        if not refs:
             return _("Nothing to send for this channel.")
-        refs = [external_id] if isinstance(external_id, str) else list(external_id)
         move._retail_set_channel_refunds(self, refs)
         external_id = ", ".join(refs)
         message = _(

@@ -679,3 +679,13 @@ def compute_lines_total(order) -> Decimal:
     shipping = sum((item.amount for item in order.shipping), Decimal(0))
     fees = sum((item.amount for item in order.fees), Decimal(0))
     return lines + shipping + fees
+
+
+def channel_ids(value) -> list[str]:
+    """One channel id or several, as a list of texts.
+
+    A hook may answer with a text, a number or a list of them (a refund the
+    channel split in two); empty ones are left out.
+    """
+    values = value if isinstance(value, list | tuple) else [value]
+    return [str(item) for item in values if item not in (None, False, "")]

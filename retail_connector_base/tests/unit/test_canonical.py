@@ -490,3 +490,20 @@ def test_format_datetime_converts_aware_values_to_utc():
     aware = datetime.fromisoformat("2026-11-25T12:00:00+02:00")
 
     assert canonical.format_datetime(aware) == "2026-11-25T10:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("re_1", ["re_1"]),
+        (1042, ["1042"]),
+        (["re_1", 1043], ["re_1", "1043"]),
+        (("re_1",), ["re_1"]),
+        (None, []),
+        (False, []),
+        ("", []),
+        (["", None], []),
+    ],
+)
+def test_channel_ids_as_texts(answer, expected):
+    assert canonical.channel_ids(answer) == expected
