@@ -205,9 +205,20 @@ class RetailBackend(models.Model):
         retried = Exchange.browse(self.env.context.get("retail_retried_exchange_id"))
         if retried.exists() and retried.state == "queued":
             retried.write(values)
-            return retried
-        values.update(dedup_key=str(uuid.uuid4()), received_at=fields.Datetime.now())
-        return Exchange.create(values)
+            exchange = retried
+        else:
+            values.update(
+                dedup_key=str(uuid.uuid4()), received_at=fields.Datetime.now()
+            )
+            exchange = Exchange.create(values)
+        self._outbound_recorded().append(exchange.id)
+        return exchange
+
+    def _outbound_recorded(self):
+        """The ids of the outbound exchanges recorded in this transaction, in
+        the order of their calls: what follows a length taken before a hook
+        is that hook's calls (see BindingExporter.run)."""
+        return self.env.cr.cache.setdefault("retail_connector.outbound_recorded", [])
 
     def _outbound_replay(self, method, *args):
         """This connection, whose outbound calls a person can replay.

@@ -350,6 +350,21 @@ class RetailExchange(models.Model):
         if self.direction == "inbound":
             self.backend_id._inbound_failed(self)
 
+    def _mark_items_refused(self, refusals):
+        """The channel took these calls but refused items of them
+        (``{item: reason}``): the calls it marked done fail (business) with
+        the items listed, in the exception queue, and Retry replays them.
+        A call refused as a whole is failed already and left as it is."""
+        if not refusals:
+            return
+        message = _(
+            "%(count)s refused: %(items)s",
+            count=len(refusals),
+            items="; ".join(f"{item}: {reason}" for item, reason in refusals.items()),
+        )[:2000]
+        for exchange in self.filtered(lambda e: e.state == "done"):
+            exchange._mark_failed("business", message)
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

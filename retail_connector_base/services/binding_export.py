@@ -284,8 +284,10 @@ class BindingExporter:
             lambda b: (b.external_parent_id or "", b.id)
         )
         pushed = failed = 0
+        recorded = self.backend._outbound_recorded()
         for batch in chunked(list(todo), self.batch_size or max(1, len(todo))):
             items = [(binding, values[binding.product_id.id]) for binding in batch]
+            calls = len(recorded)
             try:
                 errors_by_id = self._send(items)
             except http_client.ChannelHttpError as exc:
@@ -294,6 +296,8 @@ class BindingExporter:
                     # retries later (after the circuit breaker's cool-down).
                     raise self.backend._retry_later(exc) from exc
                 errors_by_id = {binding.id: str(exc) for binding, _value in items}
+            if errors_by_id:
+                self._fail_calls(recorded[calls:], items, errors_by_id)
             for binding, value in items:
                 error = errors_by_id.get(binding.id)
                 update = {**self._cleared(), self.error_field: error or False}
@@ -305,6 +309,18 @@ class BindingExporter:
                 updates[binding] = update
         summary = self._summary(pushed, failed, len(unchanged))
         return self._requeue_changed(summary, self._record(updates))
+
+    def _fail_calls(self, exchange_ids, items, errors_by_id):
+        """The channel took the calls of a batch but refused items of it:
+        their exchanges fail, listing those items, and Retry sends them
+        again."""
+        refusals = {
+            binding.external_sku or binding.external_id: errors_by_id[binding.id]
+            for binding, _value in items
+            if errors_by_id.get(binding.id)
+        }
+        Exchanges = self.env["retail.exchange"].sudo()
+        Exchanges.browse(exchange_ids)._mark_items_refused(refusals)
 
     def _requeue_changed(self, summary, changed):
         """Queue the next job for the bindings `changed` meanwhile; `summary`."""
