@@ -7,5 +7,6 @@
     "author": "Retail Connector",
     "license": "LGPL-3",
     "depends": ["retail_connector_base"],
+    "data": ["data/queue_job_data.xml"],
     "installable": True,
 }

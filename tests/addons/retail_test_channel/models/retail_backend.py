@@ -6,9 +6,11 @@ shipments are POSTed. It implements nothing else, so the base's defaults
 for cancellations, refunds and connection tests are exercised too.
 """
 
+import hmac
 import json
 
 from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base import const
 from odoo.addons.retail_connector_base.services.errors import (
@@ -53,22 +55,37 @@ class RetailBackend(models.Model):
             return super()._channel_sensitive_headers()
         return frozenset({TOKEN_HEADER})
 
+    def _channel_check_ready(self):
+        if self.channel != CHANNEL:
+            return super()._channel_check_ready()
+        if not self.echo_url:
+            raise UserError(_("Set the URL of “%s” first.", self.name))
+
     # Inbound ----------------------------------------------------------
     def _webhook_verify(self, delivery):
         if self.channel != CHANNEL:
             return super()._webhook_verify(delivery)
         secret = self._webhook_secret_for_verification()
-        if not secret or delivery.headers.get(TOKEN_HEADER) != secret:
+        token = delivery.headers.get(TOKEN_HEADER) or ""
+        if not hmac.compare_digest(token.encode(), secret.encode()):
             raise WebhookRejected(401, "bad token")
 
     def _webhook_parse(self, delivery):
         if self.channel != CHANNEL:
             return super()._webhook_parse(delivery)
         body = inbound.load_json_object(delivery.raw_body)
+        order = body.get("order") if isinstance(body.get("order"), dict) else {}
+        try:
+            # When the order changed: a poll then recognises this state while
+            # it still waits for its job (see _poll_feed_order).
+            changed = canonical.parse_datetime(order.get("updated_at"), "updated_at")
+        except canonical.CanonicalError as exc:
+            raise inbound.MalformedPayload(str(exc)) from exc
         return inbound.InboundEvent(
             topic=str(body.get("topic") or "order.updated"),
             dedup_key=str(body.get("id") or inbound.body_digest(delivery.raw_body)),
-            external_id=str((body.get("order") or {}).get("external_id") or ""),
+            external_id=str(order.get("external_id") or ""),
+            occurred_at=changed,
         )
 
     def _map_inbound(self, exchange):
@@ -88,17 +105,30 @@ class RetailBackend(models.Model):
         if exchange.error_category == "business" and exchange.external_id:
             # Refuse the order on the channel, once however often it fails.
             self.with_delay(
-                identity_key=f"echo-refuse-{self.id}-{exchange.external_id}"
-            )._echo_refuse_job(exchange.external_id)
+                channel=const.JOB_CHANNEL_OUTBOUND,
+                identity_key=f"echo-refuse-{self.id}-{exchange.external_id}",
+                description=_("Refuse order %s", exchange.external_id),
+            )._echo_refuse_job(exchange.id)
 
-    def _echo_refuse_job(self, external_id):
-        """Job: tell the channel Odoo cannot take the order."""
+    def _echo_refuse_job(self, exchange_id):
+        """Job: tell the channel Odoo cannot take the order of an exchange.
+
+        A refusal of the channel ends the job with its failed outbound
+        exchange in the exception queue, for Retry.
+        """
         self.ensure_one()
-        with self._outbound_call("refusal", {"order": external_id}):
-            self._http_client(self.echo_url).post(
-                "/refusals", json={"order": external_id}
-            )
-        return _("Order %s refused.", external_id)
+        exchange = self.env["retail.exchange"].browse(exchange_id).exists()
+        if not exchange:
+            return _("Nothing to do: the exchange is gone.")
+        replay = self._outbound_replay("_echo_refuse_job", exchange_id)
+        result, refused = replay._retail_export(exchange, replay._echo_send_refusal)
+        return refused or result
+
+    def _echo_send_refusal(self, exchange):
+        data = {"order": exchange.external_id}
+        with self._outbound_call("refusal", data, external_id=exchange.external_id):
+            self._http_client(self.echo_url).post("/refusals", json=data)
+        return _("Order %s refused.", exchange.external_id)
 
     # Polling ----------------------------------------------------------
     def _poll_streams(self):
@@ -142,13 +172,13 @@ class RetailBackend(models.Model):
                 source=source,
                 to_canonical=canonical.order_from_dict,
             )
-        event = inbound.InboundEvent(
-            topic="note.created",
+        return self._poll_store(
+            "note.created",
+            json.dumps(record).encode(),
             dedup_key=f"note:{record['id']}",
             external_id=str(record["id"]),
+            source=source,
         )
-        raw = json.dumps(record).encode()
-        return self._webhook_store(event, {}, raw) == "accepted"
 
     # Outbound ---------------------------------------------------------
     def _export_stock(self, items, location=None):
@@ -156,9 +186,15 @@ class RetailBackend(models.Model):
             return super()._export_stock(items, location=location)
         data = [{"sku": b.external_sku, "quantity": qty} for b, qty in items]
         with self._outbound_call("stock", data) as exchange:
-            self._http_client(self.echo_url).post("/stock", json=data)
+            answer = self._http_client(self.echo_url).post("/stock", json=data).json()
             exchange.result = _("%s quantities", len(data))
-        return {}
+        # The items the channel refused, by binding.
+        refused = answer.get("errors") or {}
+        return {
+            binding.id: refused[binding.external_sku]
+            for binding, _quantity in items
+            if binding.external_sku in refused
+        }
 
     def _export_shipment(self, picking):
         if self.channel != CHANNEL:

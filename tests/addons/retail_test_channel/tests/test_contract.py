@@ -36,6 +36,8 @@ class EchoServer:
         self.streams = {"orders": [], "notes": []}
         self.received = []
         self.refuse = {}
+        # Stock items taken in a call but refused: {sku: reason}.
+        self.refuse_items = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -67,7 +69,12 @@ class EchoServer:
                     self._answer(server.refuse[path], {"message": "refused"})
                     return
                 server.received.append((path, body))
-                self._answer(200, {"ok": True})
+                refused = {
+                    item["sku"]: server.refuse_items[item["sku"]]
+                    for item in (body if path == "stock" else [])
+                    if item["sku"] in server.refuse_items
+                }
+                self._answer(200, {"ok": True, "errors": refused})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -118,6 +125,7 @@ class TestChannelContract(RetailCase):
         super().setUp()
         self.server.received.clear()
         self.server.refuse.clear()
+        self.server.refuse_items.clear()
         for records in self.server.streams.values():
             records.clear()
 
@@ -296,6 +304,34 @@ class TestChannelContract(RetailCase):
             self.server.received, [("stock", [{"sku": "RC-DESK", "quantity": 10}])]
         )
         self.assertFalse(binding.last_export_error)
+
+    def test_stock_items_refused_in_a_call_are_retried_from_the_exception_queue(self):
+        """The channel takes the call but refuses an item of it: the call's
+        exchange fails saying which, and Retry sends that item again."""
+        self.server.refuse_items["RC-DESK"] = "unknown SKU"
+        with trap_jobs():
+            self.echo._schedule_stock_export(self.desk)
+        self.echo._export_stock_job()
+        binding = self.desk.retail_binding_ids.filtered(
+            lambda b: b.backend_id == self.echo
+        )
+        self.assertEqual(binding.last_export_error, "unknown SKU")
+        failed = self.echo_exchanges(direction="outbound", state="failed")
+        self.assertEqual(failed.topic, "stock")
+        self.assertEqual(failed.error_category, "business")
+        self.assertIn("RC-DESK: unknown SKU", failed.error)
+        self.assertEqual(failed.replay_method, "_retry_refused_stock_job")
+
+        del self.server.refuse_items["RC-DESK"]
+        with trap_jobs() as trap:
+            failed.action_retry()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(failed.state, "done", failed.error)
+        self.assertEqual(len(self.echo_exchanges(direction="outbound")), 1)
+        self.assertFalse(binding.last_export_error)
+        self.assertEqual(
+            self.server.received[-1], ("stock", [{"sku": "RC-DESK", "quantity": 10}])
+        )
 
     def test_shipment_refused_then_retried_and_cancel_skipped(self):
         self.deliver({"id": "e-3", "order": make_order_data("E-3")})
