@@ -2,9 +2,22 @@
 
 from odoo import fields, models
 
+from .retail_failure_cause import FAILURE_KINDS
+
 
 class RetailBackend(models.Model):
     _inherit = "retail.backend"  # pylint: disable=consider-merging-classes-inherited
+
+    def _failure_kinds(self):
+        """``{kind: (label, what happened, what to do)}``: the causes a failed
+        exchange may carry, each with its runbook.
+
+        A channel addon adds a kind of its own with ``super()`` (texts marked
+        with ``LazyTranslate`` or plain), raises it as a ``cause_kind``, and
+        registers its guided fix in ``_guided_fix_models``. A cause of a kind
+        not listed here is stored without its cause.
+        """
+        return dict(FAILURE_KINDS)
 
     failure_top_cause_id = fields.Many2one(
         "retail.failure.cause",

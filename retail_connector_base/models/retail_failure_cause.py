@@ -93,10 +93,17 @@ FAILURE_KINDS = {
 }
 
 
+def _text(value, lang):
+    """A runbook text: lazily translated (``_lt``) or already plain."""
+    return value._translate(lang) if hasattr(value, "_translate") else str(value)
+
+
 def failure_kind_selection(env):
-    """The failure kinds as a selection, labels in `env`'s language."""
+    """The failure kinds as a selection, labels in `env`'s language: the
+    base's and those channel addons add (``retail.backend._failure_kinds``)."""
     lang = env.lang or "en_US"
-    return [(kind, row[0]._translate(lang)) for kind, row in FAILURE_KINDS.items()]
+    kinds = env["retail.backend"]._failure_kinds()
+    return [(kind, _text(row[0], lang)) for kind, row in kinds.items()]
 
 
 def failure_runbook_rows(lang="en_US"):
@@ -112,15 +119,15 @@ def failure_runbook_rows(lang="en_US"):
 
 def failure_runbook(env, kind):
     """The runbook of a failure kind, as HTML (empty for an unknown kind)."""
-    row = FAILURE_KINDS.get(kind)
+    row = env["retail.backend"]._failure_kinds().get(kind) if kind else None
     if not row:
         return False
     lang = env.lang or "en_US"
     return Markup("<p><strong>{}</strong> {}</p><p><strong>{}</strong> {}</p>").format(
         escape(env._("What happened:")),
-        escape(row[1]._translate(lang)),
+        escape(_text(row[1], lang)),
         escape(env._("What to do:")),
-        escape(row[2]._translate(lang)),
+        escape(_text(row[2], lang)),
     )
 
 

@@ -11,17 +11,23 @@ import json
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.retail_connector_base import const
 from odoo.addons.retail_connector_base.services.errors import (
     PollContinues,
+    RetailBusinessError,
     WebhookRejected,
 )
 from odoo.addons.retail_connector_base.tools import canonical, inbound
 from odoo.addons.retail_connector_base.tools.call_schedule import CallScheduled
 
+_lt = LazyTranslate(__name__)
+
 CHANNEL = "echo"
 TOKEN_HEADER = "X-Echo-Token"
+# A failure cause of this channel's own: an order the channel holds.
+ON_HOLD = "echo_on_hold"
 
 
 class RetailBackend(models.Model):
@@ -54,6 +60,16 @@ class RetailBackend(models.Model):
         if self.channel != CHANNEL:
             return super()._channel_sensitive_headers()
         return frozenset({TOKEN_HEADER})
+
+    def _failure_kinds(self):
+        return {
+            **super()._failure_kinds(),
+            ON_HOLD: (
+                _lt("Order on hold"),
+                _lt("The channel holds the order (a payment under review)."),
+                _lt("Release it on the channel, then press Retry."),
+            ),
+        }
 
     def _channel_check_ready(self):
         if self.channel != CHANNEL:
@@ -93,6 +109,12 @@ class RetailBackend(models.Model):
             return super()._map_inbound(exchange)
         body = inbound.load_json_object(exchange.payload.encode())
         if "order" in body:
+            if body["order"].get("on_hold"):
+                raise RetailBusinessError(
+                    _("The channel holds this order."),
+                    cause_kind=ON_HOLD,
+                    cause_value=exchange.external_id,
+                )
             return canonical.order_from_dict(body["order"])
         if "external_id" in body and "lines" in body:
             # A polled order: the payload is the order itself.

@@ -153,6 +153,23 @@ class TestChannelContract(RetailCase):
     # ------------------------------------------------------------------
     # Inbound
     # ------------------------------------------------------------------
+    def test_a_failure_kind_of_the_channel_own_is_stored_with_its_runbook(self):
+        data = {**make_order_data("E-HOLD"), "on_hold": True}
+        self.deliver({"id": "e-hold", "order": data})
+        exchange = self.echo_exchanges(direction="inbound")
+        exchange._process_job()
+        self.assertEqual(exchange.state, "failed")
+        self.assertEqual(
+            (exchange.failure_kind, exchange.failure_value), ("echo_on_hold", "E-HOLD")
+        )
+        self.assertIn("Release it on the channel", exchange.failure_runbook)
+        cause = self.env["retail.failure.cause"].search(
+            [("backend_id", "=", self.echo.id)]
+        )
+        self.assertEqual(cause.summary.split(" ")[:3], ["Order", "on", "hold"])
+        # The base's kinds are still there, for every channel.
+        self.assertIn("unknown_sku", self.backend._failure_kinds())
+
     def test_webhook_order_becomes_a_sale_order_and_its_token_is_redacted(self):
         with self.assertRaises(WebhookRejected) as refused:
             self.deliver({"id": "e-0", "order": make_order_data("E-1")}, "wrong")
