@@ -136,6 +136,13 @@ class TestChannelContract(RetailCase):
         with trap_jobs():
             return self.echo._webhook_receive(delivery)
 
+    def retry_from_the_queue(self, failed):
+        """A person presses Retry on a failed exchange; its job runs."""
+        with trap_jobs() as trap:
+            failed.action_retry()
+            trap.perform_enqueued_jobs()
+        self.assertEqual(failed.state, "done", failed.error)
+
     def echo_exchanges(self, **domain):
         return self.env["retail.exchange"].search(
             [("backend_id", "=", self.echo.id)]
@@ -340,10 +347,7 @@ class TestChannelContract(RetailCase):
         self.assertEqual(failed.replay_method, "_retry_refused_stock_job")
 
         del self.server.refuse_items["RC-DESK"]
-        with trap_jobs() as trap:
-            failed.action_retry()
-            trap.perform_enqueued_jobs()
-        self.assertEqual(failed.state, "done", failed.error)
+        self.retry_from_the_queue(failed)
         self.assertEqual(len(self.echo_exchanges(direction="outbound")), 1)
         self.assertFalse(binding.last_export_error)
         self.assertEqual(
@@ -368,10 +372,7 @@ class TestChannelContract(RetailCase):
         self.assertEqual(failed.replay_method, "_export_shipment_job")
 
         del self.server.refuse["shipments"]
-        with trap_jobs() as trap:
-            failed.action_retry()
-            trap.perform_enqueued_jobs()
-        self.assertEqual(failed.state, "done", failed.error)
+        self.retry_from_the_queue(failed)
         self.assertEqual(self.server.received[0][0], "shipments")
 
         # The echo channel takes no cancellations: no job, and a job queued
