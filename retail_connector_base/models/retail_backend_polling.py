@@ -69,10 +69,11 @@ class RetailBackend(models.Model):
         Feature ``polling``. Runs in the stream's job. `source` is
         "reconciliation" (the cron) or "import" (a person's import); hand each
         record read to ``_poll_feed_order`` (or ``_poll_store`` for other
-        resources, so that it is counted as polled). Return a summary; raise ChannelHttpError on failure (the
-        job retries and the checkpoint stays). A channel that may read the
-        next page only later raises ``PollContinues(cursor, wait)``: the run
-        resumes in another job, where ``_poll_cursor()`` gives the cursor.
+        resources, so that it is counted as polled). Return a summary; raise
+        ChannelHttpError on failure (the job retries and the checkpoint
+        stays). A channel that may read the next page only later raises
+        ``PollContinues(cursor, wait)``: the run resumes in another job, where
+        ``_poll_cursor()`` gives the cursor.
         """
         self.ensure_one()
         raise self._channel_unsupported(const.FEATURE_POLLING)
