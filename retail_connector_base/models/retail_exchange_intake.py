@@ -19,7 +19,9 @@ through ``with_delay`` as before, so that queue_job sees it.
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import NamedTuple
 
 from psycopg2.extras import Json
@@ -44,7 +46,7 @@ class IntakeJob(NamedTuple):
     """A processing job to insert with its exchange: ``queue_job`` columns
     (but the record's), the records' JSON and the method's name."""
 
-    columns: dict | tuple
+    columns: Mapping
     records: str
     method_name: str
 
@@ -131,12 +133,12 @@ class RetailExchange(models.Model):
                 self._job_prepare_context_before_enqueue(), sort_keys=True, default=str
             ),
         )
-        Jobs = self.env["queue.job"].sudo()
+        Jobs = self.env["queue.job"]
         columns = {
             # A psycopg2 adapter keeps the connection it was last used with:
             # one per statement, not one shared by every worker thread.
             name: Json(value.adapted) if isinstance(value, Json) else value
-            for name, value in template.columns
+            for name, value in template.columns.items()
         }
         columns["uuid"] = str(uuid.uuid4())
         columns["date_created"] = Jobs._fields["date_created"].convert_to_column_insert(
@@ -166,10 +168,13 @@ class RetailExchange(models.Model):
         )
         Jobs = self.env["queue.job"].sudo()
         return IntakeJob(
-            tuple(
-                (name, value)
-                for name, value in self._job_columns(job).items()
-                if name not in _PER_JOB_COLUMNS
+            # Read-only: the cached template is shared by every request.
+            MappingProxyType(
+                {
+                    name: value
+                    for name, value in self._job_columns(job).items()
+                    if name not in _PER_JOB_COLUMNS
+                }
             ),
             Jobs._fields["records"].convert_to_cache(job.recordset, Jobs),
             job.method_name,
